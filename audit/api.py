@@ -1,0 +1,230 @@
+"""The Python API: ``audit(real, synth, ...) -> AuditResult``. The CLI is a thin layer over it.
+
+Data flows one way: load → align → context → checks → gate. Everything cheap is validated first (policy,
+installed checks, files, columns) so bad input fails before any expensive computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synthaudit.context import AuditContext
+from synthaudit.data.alignment import align
+from synthaudit.data.loading import LoadedTable, load_table
+from synthaudit.gate import decide_gate
+from synthaudit.policy import Policy, load_policy, resolve_params
+from synthaudit.registry import Registry, load_registry
+from synthaudit.result import AuditResult, CheckResult, Waiver
+from synthaudit.runner import run_checks, select_checks
+
+__all__ = ["audit", "tool_version"]
+
+Source = str | os.PathLike[str] | pd.DataFrame
+_REPORTED_LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "faiss-cpu", "pydantic")
+
+
+def tool_version() -> str:
+    """The installed synthaudit version (``0+unknown`` when running from an uninstalled tree)."""
+    try:
+        return metadata.version("synthaudit")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _REPORTED_LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _cap_rows(table: LoadedTable, max_rows: int | None, seed: int) -> LoadedTable:
+    if max_rows is None or table.n_rows <= max_rows:
+        return table
+    frame = table.frame.sample(n=max_rows, random_state=[seed, len(table.label), table.n_rows]).sort_index()
+    return replace(table, frame=frame)
+
+
+def _input_record(table: LoadedTable, original_rows: int) -> dict[str, Any]:
+    return {
+        "source": table.source,
+        "format": table.format,
+        "sha256": table.sha256,
+        "rows": original_rows,
+        "rows_used": len(table.frame),
+        "columns": table.n_columns,
+    }
+
+
+def _apply_overrides(policy: Policy, **overrides: Any) -> Policy:
+    changes = {k: v for k, v in overrides.items() if v is not None and v != ()}
+    if "only" in changes:
+        changes["only"] = tuple(dict.fromkeys((*policy.only, *changes["only"])))
+    if "skip" in changes:
+        changes["skip"] = tuple(dict.fromkeys((*policy.skip, *changes["skip"])))
+    return policy.model_copy(update=changes) if changes else policy
+
+
+def _attach_waivers(results: list[CheckResult], policy: Policy, today: dt.date) -> tuple[list[CheckResult], list[str]]:
+    warnings: list[str] = []
+    by_check = {w.check: w for w in policy.waivers}
+    out = []
+    for result in results:
+        spec = by_check.get(result.name)
+        if spec is not None:
+            active = spec.active_on(today)
+            if not active:
+                warnings.append(
+                    f"the waiver for {spec.check} (owner {spec.owner}) expired on {spec.expires.isoformat()} "
+                    "and was ignored; renew it or fix the check's failure"
+                )
+            waiver = Waiver(spec.check, spec.reason, spec.owner, spec.expires.isoformat(), active)
+            result = replace(result, waiver=waiver)
+        out.append(result)
+    return out, warnings
+
+
+def audit(
+    real: Source,
+    synth: Source,
+    holdout: Source | None = None,
+    *,
+    target: str | None = None,
+    sensitive: Sequence[str] = (),
+    text: Sequence[str] = (),
+    ids: Sequence[str] = (),
+    quasi_identifiers: Sequence[str] = (),
+    columns: Sequence[str] | None = None,
+    policy: str | os.PathLike[str] | dict[str, Any] | Policy | None = None,
+    seed: int | None = None,
+    preset: str | None = None,
+    only: Sequence[str] = (),
+    skip: Sequence[str] = (),
+    fail_on_warn: bool | None = None,
+    max_rows: int | None = None,
+    full: bool | None = None,
+    encoding: str = "utf-8",
+    registry: Registry | None = None,
+    on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    command_line: Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> AuditResult:
+    """Audit ``synth`` against ``real`` and return the gated result.
+
+    Parameters
+    ----------
+    real, synth, holdout
+        Paths (CSV, TSV, Parquet, JSON lines) or pandas DataFrames. ``holdout`` holds real rows the
+        generator never saw; it is the reference for every score (without it, a seeded split of the real
+        data stands in, and the result says so).
+    target, sensitive, text, ids, quasi_identifiers
+        Column roles the checks use; every named column must exist in the real data.
+    policy
+        A policy file path, mapping or :class:`~synthaudit.policy.Policy`; the keyword arguments ``seed``,
+        ``preset``, ``only``, ``skip``, ``fail_on_warn``, ``max_rows`` and ``full`` override it.
+    registry
+        The checks to run; by default every check installed under the ``synthaudit.checks`` entry points.
+
+    Raises
+    ------
+    InputError, PolicyError, PluginError
+        Bad input, policy or plugin (the CLI exits with code 2).
+    """
+    started = time.perf_counter()
+    timings: dict[str, Any] = {}
+    resolved_policy = _apply_overrides(
+        load_policy(policy),
+        seed=seed,
+        preset=preset,
+        only=tuple(only),
+        skip=tuple(skip),
+        fail_on_warn=fail_on_warn,
+        max_rows=max_rows,
+        full=full,
+    )
+    resolved_policy = load_policy(resolved_policy.model_dump())  # re-validate the overrides
+    checks_registry = registry if registry is not None else load_registry()
+    classes = checks_registry.classes
+    params = resolve_params(resolved_policy, classes)
+    selection = select_checks(list(classes), resolved_policy)
+
+    tick = time.perf_counter()
+    tables = {"real": real, "synthetic": synth, "holdout": holdout}
+    loaded: dict[str, LoadedTable] = {}
+    inputs: dict[str, Any] = {}
+    for label, source in tables.items():
+        if source is None:
+            continue
+        table = load_table(source, label=label, encoding=encoding)
+        capped = _cap_rows(table, resolved_policy.max_rows, resolved_policy.seed)
+        loaded[label] = capped
+        inputs[label] = _input_record(capped, table.n_rows)
+    timings["load_seconds"] = time.perf_counter() - tick
+
+    tick = time.perf_counter()
+    data = align(
+        loaded["real"],
+        loaded["synthetic"],
+        loaded.get("holdout"),
+        columns=columns,
+        target=target,
+        sensitive=sensitive,
+        text=text,
+        ids=ids,
+        quasi_identifiers=quasi_identifiers,
+    )
+    timings["align_seconds"] = time.perf_counter() - tick
+    ctx = AuditContext(data, seed=resolved_policy.seed, full=resolved_policy.full, progress=on_event)
+
+    run = {name: classes[name] for name in selection.run}
+    providers = {entry.cls.name: entry.provider for entry in checks_registry}
+    results, durations = run_checks(run, params, ctx, providers=providers, on_event=on_event)
+    results, waiver_warnings = _attach_waivers(results, resolved_policy, today or dt.date.today())
+    installed = set(classes)
+    decision = decide_gate(
+        results,
+        required=resolved_policy.effective_required(installed),
+        fail_on_warn=resolved_policy.effective_fail_on_warn,
+        errors_fail=resolved_policy.errors_fail,
+        deselected=selection.deselected,
+        warnings=waiver_warnings,
+    )
+    timings["checks_seconds"] = durations
+    timings["total_seconds"] = time.perf_counter() - started
+    policy_record = resolved_policy.to_record(installed)
+    policy_record["deselected"] = list(selection.deselected)
+    policy_record["params"] = {name: params[name].model_dump(mode="json") for name in selection.run}
+    return AuditResult(
+        passed=decision.passed,
+        gate=decision,
+        checks_list=tuple(results),
+        inputs=inputs,
+        policy=policy_record,
+        seed=resolved_policy.seed,
+        tool_version=tool_version(),
+        reference=ctx.reference_info,
+        notes=data.notes,
+        run_info={
+            "timings": timings,
+            "versions": _library_versions(),
+            "command_line": list(command_line) if command_line is not None else list(sys.argv),
+            "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "cwd": str(Path.cwd()),
+        },
+    )

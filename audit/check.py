@@ -1,0 +1,278 @@
+"""The check contract: what a check declares, how it sets thresholds, and how a verdict follows.
+
+A check is a small class with a stable ``name`` (``"suite.snake_name"``), a ``suite``, a one-line
+``description``, a plain-words ``meaning``, the ``needs`` the runner verifies before calling it, the names
+of its ``gating_metrics``, a frozen pydantic ``Params`` model, and a pure ``run(ctx)``.
+
+Verdicts are never hand-written inside checks: a check computes a value, its reference value (the same
+metric on the reference pair) and a standard error, and :func:`gated_metric` turns them into thresholds
+(reference plus a margin that scales with sampling error, with an absolute floor) and ``passed``;
+:func:`decide_status` turns the metrics into a status.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from synthaudit.result import CheckResult, Direction, FigureSpec, Metric, Status, Table
+
+if TYPE_CHECKING:
+    from synthaudit.context import AuditContext
+
+__all__ = [
+    "Check",
+    "CheckParams",
+    "Margin",
+    "Need",
+    "Suite",
+    "decide_status",
+    "gated_metric",
+    "info_metric",
+    "make_figure",
+    "make_table",
+    "metric_passes",
+    "plain",
+]
+
+
+class Suite(StrEnum):
+    """The five questions an audit answers."""
+
+    FIDELITY = "fidelity"
+    DIVERSITY = "diversity"
+    LEAKAGE = "leakage"
+    BALANCE = "balance"
+    CONSTRAINTS = "constraints"
+
+
+class Need(StrEnum):
+    """What must be present for a check to run; a missing need makes the runner skip it with the reason."""
+
+    HOLDOUT = "holdout"
+    TARGET = "target"
+    SENSITIVE = "sensitive"
+    TEXT = "text"
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    IDENTIFIER = "identifier"
+
+
+class CheckParams(BaseModel):
+    """Base of every check's ``Params``: frozen, unknown keys rejected, every field described."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Margin(BaseModel):
+    """How far past the reference value a metric may go before it warns or fails.
+
+    The applied margin is ``max(floor, se_multiplier × standard_error)``: it scales with sampling error at
+    small n and never shrinks below an effect size worth reporting at large n.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    warn_se: float = Field(3.0, ge=0, description="Warn when past the reference by this many standard errors.")
+    fail_se: float = Field(5.0, ge=0, description="Fail when past the reference by this many standard errors.")
+    warn_floor: float = Field(0.0, ge=0, description="Smallest warn margin, in the metric's own units.")
+    fail_floor: float = Field(0.0, ge=0, description="Smallest fail margin, in the metric's own units.")
+
+
+def metric_passes(value: float, threshold: float | None, direction: Direction) -> bool | None:
+    """Whether ``value`` is on the good side of ``threshold`` (``None`` when there is no threshold)."""
+    if threshold is None:
+        return None
+    if direction == "lower_is_better":
+        return value <= threshold
+    return value >= threshold
+
+
+def _clip(value: float, value_range: tuple[float | None, float | None]) -> float:
+    low, high = value_range
+    if low is not None:
+        value = max(low, value)
+    if high is not None:
+        value = min(high, value)
+    return value
+
+
+def gated_metric(
+    name: str,
+    *,
+    value: float,
+    reference: float,
+    standard_error: float,
+    margin: Margin,
+    direction: Direction,
+    value_range: tuple[float | None, float | None] = (None, None),
+    description: str = "",
+) -> Metric:
+    """Build a gating metric whose thresholds are the reference plus the margin, in the bad direction.
+
+    Thresholds are clipped to ``value_range`` so that a bounded metric at its worst value always fails.
+    """
+    se = standard_error if math.isfinite(standard_error) else 0.0
+    fail_delta = max(margin.fail_floor, margin.fail_se * se)
+    warn_delta = min(max(margin.warn_floor, margin.warn_se * se), fail_delta)
+    sign = 1.0 if direction == "lower_is_better" else -1.0
+    threshold = _clip(reference + sign * fail_delta, value_range)
+    warn_threshold = _clip(reference + sign * warn_delta, value_range)
+    low, high = value_range
+    # A metric at the worst end of its range must be able to fail even when the clip lands on it.
+    if direction == "lower_is_better" and high is not None and threshold >= high and value >= high:
+        threshold = math.nextafter(high, -math.inf)
+    if direction == "higher_is_better" and low is not None and threshold <= low and value <= low:
+        threshold = math.nextafter(low, math.inf)
+    return Metric(
+        name=name,
+        value=float(value),
+        direction=direction,
+        value_range=value_range,
+        reference_value=float(reference),
+        threshold=threshold,
+        warn_threshold=warn_threshold,
+        gating=True,
+        passed=metric_passes(float(value), threshold, direction),
+        description=description,
+    )
+
+
+def info_metric(
+    name: str,
+    value: float,
+    *,
+    direction: Direction,
+    reference: float | None = None,
+    value_range: tuple[float | None, float | None] = (None, None),
+    description: str = "",
+) -> Metric:
+    """Build an information-only metric (no threshold, never decides the status)."""
+    return Metric(
+        name=name,
+        value=float(value),
+        direction=direction,
+        value_range=value_range,
+        reference_value=None if reference is None else float(reference),
+        description=description,
+    )
+
+
+def decide_status(metrics: Iterable[Metric]) -> Status:
+    """FAIL when a gating metric failed, WARN when one is past its warn threshold, PASS otherwise."""
+    gating = [m for m in metrics if m.gating]
+    if any(m.passed is False for m in gating):
+        return Status.FAIL
+    if any(m.warned for m in gating):
+        return Status.WARN
+    return Status.PASS
+
+
+def plain(value: Any) -> Any:
+    """Convert numpy scalars, tuples and nested containers into JSON-native Python values.
+
+    Non-finite floats become ``None`` (JSON has no NaN), so tables never carry a silent NaN.
+    """
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [plain(v) for v in value]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    return value
+
+
+def make_table(name: str, title: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str] = ()) -> Table:
+    """A breakdown table from records; columns default to the first record's keys."""
+    records = tuple(plain(dict(r)) for r in rows)
+    cols = tuple(columns) if columns else (tuple(records[0].keys()) if records else ())
+    return Table(name=name, title=title, columns=cols, rows=records)
+
+
+def make_figure(kind: str, title: str, data: Mapping[str, Any], x_label: str = "", y_label: str = "") -> FigureSpec:
+    """A figure spec with JSON-native data."""
+    return FigureSpec(kind=kind, title=title, data=plain(dict(data)), x_label=x_label, y_label=y_label)
+
+
+class Check(ABC):
+    """Base class of every check. Subclasses set the class attributes and implement :meth:`run`.
+
+    Construction only stores the parameters: no I/O, no computation.
+    """
+
+    name: ClassVar[str]
+    suite: ClassVar[Suite]
+    description: ClassVar[str]
+    meaning: ClassVar[str] = ""
+    needs: ClassVar[frozenset[Need]] = frozenset()
+    gating_metrics: ClassVar[tuple[str, ...]] = ()
+    Params: ClassVar[type[CheckParams]] = CheckParams
+
+    def __init__(self, params: CheckParams | None = None) -> None:
+        self.params = params if params is not None else self.Params()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.params == self.params  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.params))
+
+    @abstractmethod
+    def run(self, ctx: AuditContext) -> CheckResult:
+        """Compute the check's metrics on the context and return its result."""
+
+    # ------------------------------------------------------------ helpers
+    def result(
+        self,
+        *,
+        metrics: Sequence[Metric],
+        summary: str,
+        tables: Sequence[Table] = (),
+        figures: Sequence[FigureSpec] = (),
+        sample_sizes: Mapping[str, int] | None = None,
+        evidence: Mapping[str, Iterable[int]] | None = None,
+        reference: str | None = None,
+    ) -> CheckResult:
+        """Assemble a :class:`CheckResult` whose status follows from the gating metrics."""
+        return CheckResult(
+            name=self.name,
+            suite=self.suite.value,
+            status=decide_status(metrics),
+            summary=summary,
+            description=self.description,
+            meaning=self.meaning,
+            metrics=tuple(metrics),
+            params=self.params.model_dump(mode="json"),
+            sample_sizes={k: int(v) for k, v in (sample_sizes or {}).items()},
+            tables=tuple(tables),
+            figures=tuple(figures),
+            evidence={k: tuple(int(i) for i in v) for k, v in (evidence or {}).items()},
+            reference=reference,
+        )
+
+    def skip(self, reason: str) -> CheckResult:
+        """A result saying the check could not run on this data, and why."""
+        return CheckResult(
+            name=self.name,
+            suite=self.suite.value,
+            status=Status.SKIPPED,
+            summary=f"Skipped: {reason}",
+            description=self.description,
+            meaning=self.meaning,
+            params=self.params.model_dump(mode="json"),
+            skipped_reason=reason,
+        )

@@ -1,0 +1,216 @@
+"""The audit context: the aligned data and every shared artefact, computed once and cached.
+
+Checks ask the context for what they need: column roles, the comparison pairs at matched sample size
+(the synthetic pair and the reference pair), a numeric encoding of mixed rows, exact nearest-neighbour
+indexes (faiss), and per-check random streams derived from the audit seed. Nothing here is recomputed
+by a check.
+
+The reference
+-------------
+With a holdout (real rows the generator never saw), the reference pair is *holdout vs real*: what a
+perfect generator scores. Without one, the real data is split in two seeded halves: the first half is
+the base every pair compares against, the second a stand-in holdout. Both candidate sides (synthetic and
+reference) are cut to the same size by a seeded subsample of the larger one, since most metrics depend on
+n. :attr:`AuditContext.reference_info` records which reference was used and the sizes.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synthaudit.data.alignment import AlignedData
+from synthaudit.data.roles import Role
+from synthaudit.encoding import RowEncoder
+from synthaudit.neighbours import ExactNeighbourIndex
+
+__all__ = ["AuditContext", "Pair"]
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two frames compared by a check: ``base`` (real rows) and ``candidate`` (synthetic or reference rows).
+
+    Frame indices are the original row numbers of the input files (0-based data rows), so evidence can
+    name rows without copying values.
+    """
+
+    name: str
+    base: pd.DataFrame
+    candidate: pd.DataFrame
+    base_key: str
+    candidate_key: str
+
+
+class AuditContext:
+    """Shared, lazily computed state of one audit run."""
+
+    def __init__(
+        self,
+        data: AlignedData,
+        *,
+        seed: int = 0,
+        full: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.data = data
+        self.seed = int(seed)
+        self.full = full
+        self._progress = progress
+        self._encoded: dict[str, np.ndarray] = {}
+        self._indexes: dict[str, ExactNeighbourIndex] = {}
+
+    # ------------------------------------------------------------ data views
+    @property
+    def real(self) -> pd.DataFrame:
+        """The real (training) rows, aligned and typed."""
+        return self.data.real
+
+    @property
+    def synth(self) -> pd.DataFrame:
+        """The synthetic rows, aligned and typed."""
+        return self.data.synth
+
+    @property
+    def holdout(self) -> pd.DataFrame | None:
+        """The holdout rows, or ``None`` when none was given."""
+        return self.data.holdout
+
+    @property
+    def roles(self) -> dict[str, Role]:
+        """Column roles, inferred from the real data or given."""
+        return self.data.roles
+
+    def columns_with(self, *roles: Role) -> tuple[str, ...]:
+        """Common columns with one of ``roles``, in the real file's order."""
+        return self.data.columns_with(*roles)
+
+    @property
+    def comparable_columns(self) -> tuple[str, ...]:
+        """Columns that fidelity compares: everything but identifiers, text and empty columns."""
+        return self.columns_with(Role.NUMERIC, Role.DATETIME, Role.CATEGORICAL, Role.BOOLEAN)
+
+    # ------------------------------------------------------------ randomness
+    def rng(self, stream: str) -> np.random.Generator:
+        """A random generator for ``stream`` (usually a check name), independent of every other stream.
+
+        Derived from the audit seed and a CRC-32 of the stream name, so adding or reordering checks never
+        changes another check's numbers.
+        """
+        key = zlib.crc32(stream.encode("utf-8"))
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
+
+    def sample_rows(self, frame: pd.DataFrame, n: int, stream: str) -> pd.DataFrame:
+        """A uniform seeded sample of ``n`` rows (all rows when ``n`` is not smaller), in original order."""
+        if n >= len(frame):
+            return frame
+        positions = np.sort(self.rng(stream).choice(len(frame), size=n, replace=False))
+        return frame.iloc[positions]
+
+    # ------------------------------------------------------------ reference
+    @cached_property
+    def _split(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        real = self.real
+        if self.holdout is not None:
+            return real, self.holdout
+        order = self.rng("reference.split").permutation(len(real))
+        half = len(real) // 2
+        base = real.iloc[np.sort(order[:half])]
+        stand_in = real.iloc[np.sort(order[half:])]
+        return base, stand_in
+
+    @property
+    def reference_kind(self) -> str:
+        """``"holdout"`` when a holdout was given, else ``"split"`` (seeded halves of the real data)."""
+        return "holdout" if self.holdout is not None else "split"
+
+    @cached_property
+    def matched_size(self) -> int:
+        """Rows on each candidate side: the smaller of the synthetic and the reference candidate sizes."""
+        return min(len(self.synth), len(self._split[1]))
+
+    @cached_property
+    def synthetic_pair(self) -> Pair:
+        """Base real rows vs the synthetic rows, subsampled (seeded) to :attr:`matched_size`."""
+        base, _ = self._split
+        candidate = self.sample_rows(self.synth, self.matched_size, "reference.match.synthetic")
+        return Pair("synthetic", base, candidate, "base", "synthetic_candidate")
+
+    @cached_property
+    def reference_pair(self) -> Pair:
+        """Base real rows vs the holdout (or the real data's other half), at :attr:`matched_size`."""
+        base, stand_in = self._split
+        candidate = self.sample_rows(stand_in, self.matched_size, "reference.match.reference")
+        return Pair("reference", base, candidate, "base", "reference_candidate")
+
+    @property
+    def reference_info(self) -> dict[str, Any]:
+        """Which reference was used, and the sizes of every side (recorded in the result)."""
+        base, stand_in = self._split
+        return {
+            "kind": self.reference_kind,
+            "description": (
+                "holdout rows compared with the real (training) rows"
+                if self.reference_kind == "holdout"
+                else "no holdout given: the real data split into two seeded halves, one the base of every "
+                "comparison, the other a stand-in holdout"
+            ),
+            "base_rows": len(base),
+            "reference_rows": len(stand_in),
+            "synthetic_rows": len(self.synth),
+            "matched_rows": self.matched_size,
+        }
+
+    def frame(self, key: str) -> pd.DataFrame:
+        """A frame by key: ``real``, ``synthetic``, ``holdout``, ``base``, or a pair's candidate key."""
+        frames: dict[str, Callable[[], pd.DataFrame | None]] = {
+            "real": lambda: self.real,
+            "synthetic": lambda: self.synth,
+            "holdout": lambda: self.holdout,
+            "base": lambda: self._split[0],
+            "synthetic_candidate": lambda: self.synthetic_pair.candidate,
+            "reference_candidate": lambda: self.reference_pair.candidate,
+        }
+        if key not in frames:
+            raise KeyError(f"unknown frame {key!r}; known: {sorted(frames)}")
+        frame = frames[key]()
+        if frame is None:
+            raise KeyError(f"frame {key!r} is not available in this audit (no holdout given)")
+        return frame
+
+    # ------------------------------------------------------------ shared artefacts
+    @cached_property
+    def encoder(self) -> RowEncoder:
+        """The row encoder, fitted once on the real data (identifier, text and empty columns left out)."""
+        return RowEncoder.fit(self.real, self.roles)
+
+    def encoded(self, key: str) -> np.ndarray:
+        """The numeric encoding (float32, rows × features) of the frame ``key``, computed once."""
+        if key not in self._encoded:
+            self._emit("artefact", {"what": "encoding", "frame": key})
+            self._encoded[key] = self.encoder.transform(self.frame(key))
+        return self._encoded[key]
+
+    def neighbour_index(self, key: str) -> ExactNeighbourIndex:
+        """An exact (brute-force, faiss) nearest-neighbour index over the encoded frame ``key``."""
+        if key not in self._indexes:
+            self._emit("artefact", {"what": "neighbour_index", "frame": key})
+            self._indexes[key] = ExactNeighbourIndex(self.encoded(key))
+        return self._indexes[key]
+
+    # ------------------------------------------------------------ progress
+    def _emit(self, event: str, payload: dict[str, Any]) -> None:
+        logger.debug("%s %s", event, payload)
+        if self._progress is not None:
+            self._progress(event, payload)

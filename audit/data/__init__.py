@@ -1,0 +1,1 @@
+"""Loading, column roles and alignment of the audited tables."""

@@ -1,0 +1,115 @@
+"""Column roles: what kind of values a column holds, inferred from the real data and overridable.
+
+Roles decide which checks see a column and how: numeric and datetime columns are compared by
+distribution distances, categorical and boolean ones by category shares, text columns by embeddings and
+near-duplicate search, identifier columns are left out of fidelity, row matching and distances (and
+checked for replayed values), and empty (all-missing) columns are reported but not compared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Role", "infer_role", "infer_roles"]
+
+IDENTIFIER_MIN_UNIQUE_SHARE = 0.99
+"""DESIGN: integer or short-string columns at least 99 % unique are identifiers."""
+IDENTIFIER_MIN_ROWS = 50
+"""Below this many non-missing values, uniqueness says nothing about being an identifier."""
+IDENTIFIER_MAX_MEAN_LENGTH = 40
+TEXT_MIN_MEAN_LENGTH = 40
+TEXT_MIN_MEAN_WORDS = 6
+TEXT_MIN_UNIQUE_SHARE = 0.5
+_INFER_SAMPLE = 5000
+
+_DATE_PATTERN = re.compile(
+    r"^\s*(\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}( \d{1,2}:\d{2}(:\d{2})?)?)\s*$"
+)
+_BOOLEAN_WORDS = frozenset({"true", "false"})
+
+
+class Role(StrEnum):
+    """The kind of values a column holds."""
+
+    NUMERIC = "numeric"
+    CATEGORICAL = "categorical"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    TEXT = "text"
+    IDENTIFIER = "identifier"
+    EMPTY = "empty"
+
+
+def _sample(values: pd.Series) -> pd.Series:
+    if len(values) <= _INFER_SAMPLE:
+        return values
+    # Deterministic, evenly spaced sample: role inference must not depend on a random stream.
+    positions = np.linspace(0, len(values) - 1, _INFER_SAMPLE).astype(np.int64)
+    return values.iloc[positions]
+
+
+def _is_integral(values: pd.Series) -> bool:
+    if pd.api.types.is_integer_dtype(values):
+        return True
+    if pd.api.types.is_float_dtype(values):
+        finite = values[np.isfinite(values.to_numpy(dtype=float))]
+        return bool(len(finite)) and bool(np.all(np.mod(finite.to_numpy(dtype=float), 1.0) == 0.0))
+    return False
+
+
+def infer_role(column: pd.Series) -> Role:
+    """Infer the role of one real-data column from its values (see the module docstring)."""
+    values = column.dropna()
+    n = len(values)
+    if n == 0:
+        return Role.EMPTY
+    if pd.api.types.is_bool_dtype(column):
+        return Role.BOOLEAN
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return Role.DATETIME
+    unique_share = values.nunique() / n
+    if pd.api.types.is_numeric_dtype(column):
+        if _is_integral(values) and n >= IDENTIFIER_MIN_ROWS and unique_share >= IDENTIFIER_MIN_UNIQUE_SHARE:
+            return Role.IDENTIFIER
+        return Role.NUMERIC
+    strings = _sample(values).astype(str)
+    lowered = set(strings.str.strip().str.lower().unique())
+    if lowered <= _BOOLEAN_WORDS:
+        return Role.BOOLEAN
+    if strings.str.match(_DATE_PATTERN).mean() >= 0.95:
+        parsed = pd.to_datetime(strings, errors="coerce", format="mixed")
+        if parsed.notna().mean() >= 0.95:
+            return Role.DATETIME
+    lengths = strings.str.len()
+    words = strings.str.count(r"\s+") + 1
+    if unique_share >= TEXT_MIN_UNIQUE_SHARE and (
+        lengths.mean() >= TEXT_MIN_MEAN_LENGTH or words.mean() >= TEXT_MIN_MEAN_WORDS
+    ):
+        return Role.TEXT
+    if (
+        n >= IDENTIFIER_MIN_ROWS
+        and unique_share >= IDENTIFIER_MIN_UNIQUE_SHARE
+        and lengths.mean() <= IDENTIFIER_MAX_MEAN_LENGTH
+    ):
+        return Role.IDENTIFIER
+    return Role.CATEGORICAL
+
+
+def infer_roles(
+    real: pd.DataFrame,
+    *,
+    text: Iterable[str] = (),
+    ids: Iterable[str] = (),
+    overrides: Mapping[str, Role] | None = None,
+) -> dict[str, Role]:
+    """Roles for every column of ``real``: explicit ``text`` / ``ids`` / ``overrides`` win over inference."""
+    forced: dict[str, Role] = {c: Role.TEXT for c in text}
+    forced.update({c: Role.IDENTIFIER for c in ids})
+    forced.update(overrides or {})
+    return {c: forced.get(c) or infer_role(real[c]) for c in real.columns}

@@ -1,0 +1,153 @@
+"""Check discovery through the ``synthaudit.checks`` entry-point group.
+
+Built-in checks register exactly like third-party ones (in this package's ``pyproject.toml``), so there is
+one loading path. Every class is validated against the check contract at registration; a duplicate name is
+an error naming both providers. ``SYNTHAUDIT_DISABLE_PLUGIN_AUTOLOAD=1`` loads only synthaudit's own checks.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
+
+from pydantic import BaseModel
+
+from synthaudit.check import Check, Need, Suite
+from synthaudit.errors import PluginError
+
+__all__ = ["ENTRY_POINT_GROUP", "RegisteredCheck", "Registry", "load_registry", "validate_check_class"]
+
+ENTRY_POINT_GROUP = "synthaudit.checks"
+_NAME_PATTERN = re.compile(r"^[a-z]+\.[a-z0-9_]+$")
+_OWN_DISTRIBUTION = "synthaudit"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredCheck:
+    """A check class and the distribution that provides it."""
+
+    cls: type[Check]
+    distribution: str
+    version: str
+
+    @property
+    def provider(self) -> str:
+        """``name version`` of the providing package."""
+        return f"{self.distribution} {self.version}".strip()
+
+
+def validate_check_class(obj: object, where: str) -> type[Check]:
+    """Verify that ``obj`` satisfies the check contract; raise :class:`PluginError` naming the rule broken."""
+
+    def broken(rule: str) -> PluginError:
+        return PluginError(f"the check {where} breaks the check contract: {rule}.")
+
+    if not (inspect.isclass(obj) and issubclass(obj, Check)):
+        raise broken("it must be a subclass of synthaudit.Check")
+    if inspect.isabstract(obj):
+        raise broken("it must implement run(ctx)")
+    name = getattr(obj, "name", None)
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name):
+        raise broken(f"name must match 'suite.snake_name' (^[a-z]+\\.[a-z0-9_]+$); got {name!r}")
+    suite = getattr(obj, "suite", None)
+    if not isinstance(suite, Suite):
+        raise broken(f"suite must be a synthaudit.Suite; got {suite!r}")
+    if not name.startswith(suite.value + "."):
+        raise broken(f"name {name!r} must start with its suite {suite.value!r}")
+    if not isinstance(getattr(obj, "description", None), str) or not obj.description.strip():
+        raise broken("description must be a non-empty one-line string")
+    needs = getattr(obj, "needs", frozenset())
+    if not isinstance(needs, frozenset) or not all(isinstance(n, Need) for n in needs):
+        raise broken("needs must be a frozenset of synthaudit.Need")
+    params = getattr(obj, "Params", None)
+    if not (inspect.isclass(params) and issubclass(params, BaseModel)):
+        raise broken("Params must be a pydantic model")
+    try:
+        params()
+    except Exception as exc:
+        raise broken(f"Params() must validate with its defaults ({exc})") from exc
+    if not isinstance(obj.gating_metrics, tuple):
+        raise broken("gating_metrics must be a tuple of metric names")
+    return obj
+
+
+class Registry:
+    """Installed checks by name, in a stable (sorted) order."""
+
+    def __init__(self) -> None:
+        self._checks: dict[str, RegisteredCheck] = {}
+
+    def register(self, cls: object, *, distribution: str = "", version: str = "", where: str = "") -> None:
+        """Add a check class; a duplicate name raises :class:`PluginError` naming both providers."""
+        check = validate_check_class(cls, where or repr(cls))
+        if check.name in self._checks:
+            other = self._checks[check.name]
+            raise PluginError(
+                f"two packages provide the check {check.name!r}: {other.provider or 'unknown'} "
+                f"({other.cls.__module__}.{other.cls.__qualname__}) and {distribution} {version} "
+                f"({check.__module__}.{check.__qualname__}); uninstall one or rename its check."
+            )
+        self._checks[check.name] = RegisteredCheck(check, distribution, version)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._checks
+
+    def __iter__(self) -> Iterator[RegisteredCheck]:
+        return iter(self._checks[name] for name in sorted(self._checks))
+
+    def __len__(self) -> int:
+        return len(self._checks)
+
+    def __getitem__(self, name: str) -> RegisteredCheck:
+        return self._checks[name]
+
+    @property
+    def classes(self) -> dict[str, type[Check]]:
+        """Check classes by name, sorted."""
+        return {entry.cls.name: entry.cls for entry in self}
+
+
+def _load_entry_point(ep: EntryPoint) -> tuple[object, str, str]:
+    dist = getattr(ep, "dist", None)
+    distribution = dist.metadata["Name"] if dist is not None else ""
+    version = dist.version if dist is not None else ""
+    try:
+        obj = ep.load()
+    except Exception as exc:
+        raise PluginError(
+            f"the check entry point {ep.name!r} = {ep.value!r} from {distribution or 'an unknown package'} "
+            f"failed to import ({type(exc).__name__}: {exc}); fix or uninstall that package, or set "
+            "SYNTHAUDIT_DISABLE_PLUGIN_AUTOLOAD=1 to load only synthaudit's own checks."
+        ) from exc
+    return obj, distribution, version
+
+
+def load_registry(*, autoload_plugins: bool | None = None) -> Registry:
+    """Discover every check in the ``synthaudit.checks`` entry-point group."""
+    if autoload_plugins is None:
+        autoload_plugins = os.environ.get("SYNTHAUDIT_DISABLE_PLUGIN_AUTOLOAD", "") in ("", "0")
+    registry = Registry()
+    seen: set[tuple[str, str, str]] = set()
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
+        dist = getattr(ep, "dist", None)
+        dist_name = dist.metadata["Name"] if dist is not None else ""
+        key = (ep.name, ep.value, dist_name)
+        if key in seen:  # the same distribution visible twice on sys.path
+            continue
+        seen.add(key)
+        if not autoload_plugins and dist_name != _OWN_DISTRIBUTION:
+            continue
+        obj, distribution, version = _load_entry_point(ep)
+        where = f"{ep.name!r} = {ep.value!r} from {distribution or 'an unknown package'}"
+        check = validate_check_class(obj, where)
+        if check.name != ep.name:
+            raise PluginError(
+                f"the check entry point {where} is named {ep.name!r} but its class says {check.name!r}; "
+                "the entry-point name must equal the check's name."
+            )
+        registry.register(check, distribution=distribution, version=version, where=where)
+    return registry

@@ -1,0 +1,332 @@
+"""The result data model: plain, frozen, JSON-serialisable records of what an audit found.
+
+Results hold plain data only (numbers, strings, tuples, records as dicts, figure specs), so renderers can
+format them without computing anything and a saved JSON result re-renders exactly. ``AuditResult``
+round-trips: ``AuditResult.from_json(r.to_json()) == r``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any, Literal, final
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "AuditResult",
+    "CheckResult",
+    "Direction",
+    "ErrorInfo",
+    "FigureSpec",
+    "GateDecision",
+    "Metric",
+    "Status",
+    "Table",
+    "Waiver",
+]
+
+SCHEMA_VERSION = "1.0"
+"""Version of the JSON layout written by :meth:`AuditResult.to_json` (documented in README.md)."""
+
+Direction = Literal["higher_is_better", "lower_is_better"]
+
+
+class Status(StrEnum):
+    """Outcome of one check."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+def _finite_or_none(value: float | None, what: str) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number or None; got {value!r}")
+    return value
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """One number a check computed, with its reference and (when gating) its thresholds.
+
+    ``threshold`` is the fail threshold and ``warn_threshold`` the warn threshold actually applied in the
+    run; both are ``None`` for information-only metrics. ``passed`` is whether the value is on the good
+    side of ``threshold`` (``None`` when not gating). Values are always finite: a metric that cannot be
+    computed is not reported (the check skips instead).
+    """
+
+    name: str
+    value: float
+    direction: Direction
+    value_range: tuple[float | None, float | None] = (None, None)
+    reference_value: float | None = None
+    threshold: float | None = None
+    warn_threshold: float | None = None
+    gating: bool = False
+    passed: bool | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", _finite_or_none(self.value, f"metric {self.name!r} value"))
+        for name in ("reference_value", "threshold", "warn_threshold"):
+            object.__setattr__(self, name, _finite_or_none(getattr(self, name), f"{self.name}.{name}"))
+        low, high = self.value_range
+        object.__setattr__(
+            self, "value_range", (None if low is None else float(low), None if high is None else float(high))
+        )
+
+    @property
+    def warned(self) -> bool:
+        """Whether the value is past the warn threshold (but possibly not past the fail threshold)."""
+        if self.warn_threshold is None:
+            return False
+        if self.direction == "lower_is_better":
+            return self.value > self.warn_threshold
+        return self.value < self.warn_threshold
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A breakdown as records (one dict per row), e.g. per column or per group, worst first."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class FigureSpec:
+    """Data for a figure, rendered by ``synthaudit.reports``; ``kind`` picks the renderer.
+
+    Known kinds: ``histogram`` (``data`` holds ``bin_edges`` and one count list per series), ``bars``
+    (``categories`` and one value list per series), ``heatmap`` (``labels`` and ``matrix``). A renderer that
+    does not know a kind shows the data as a table.
+    """
+
+    kind: str
+    title: str
+    data: dict[str, Any]
+    x_label: str = ""
+    y_label: str = ""
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """What went wrong inside a check that raised."""
+
+    type: str
+    message: str
+    traceback: str
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """An accepted, owned and dated exception for one check."""
+
+    check: str
+    reason: str
+    owner: str
+    expires: str  # ISO date
+    active: bool = True
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Everything one check found, as plain data. Nothing in it varies between identical runs."""
+
+    name: str
+    suite: str
+    status: Status
+    summary: str
+    description: str = ""
+    meaning: str = ""
+    metrics: tuple[Metric, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    sample_sizes: dict[str, int] = field(default_factory=dict)
+    tables: tuple[Table, ...] = ()
+    figures: tuple[FigureSpec, ...] = ()
+    evidence: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    reference: str | None = None
+    skipped_reason: str | None = None
+    error: ErrorInfo | None = None
+    waiver: Waiver | None = None
+    provider: str = ""
+
+    @property
+    def gating_metrics(self) -> tuple[Metric, ...]:
+        """The metrics that decide the status."""
+        return tuple(m for m in self.metrics if m.gating)
+
+    def metric(self, name: str) -> Metric:
+        """Return the metric called ``name``; raise ``KeyError`` naming the available ones otherwise."""
+        for metric in self.metrics:
+            if metric.name == name:
+                return metric
+        raise KeyError(f"{self.name} has no metric {name!r}; it has {[m.name for m in self.metrics]}")
+
+    @property
+    def waived(self) -> bool:
+        """Whether an active waiver covers a failing status of this check."""
+        return self.waiver is not None and self.waiver.active and self.status in (Status.FAIL, Status.ERROR)
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class GateDecision:
+    """The verdict: passed, which checks made it fail, and why, in words."""
+
+    passed: bool
+    failing: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    waived: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """The whole audit: inputs, policy, reference used, every check's result, the gate decision.
+
+    ``run_info`` holds timings, library versions and the command line; it is the only part that varies
+    between identical runs and comparisons leave it out (:meth:`comparable`).
+    """
+
+    passed: bool
+    gate: GateDecision
+    checks_list: tuple[CheckResult, ...]
+    inputs: dict[str, Any]
+    policy: dict[str, Any]
+    seed: int
+    tool_version: str
+    reference: dict[str, Any]
+    notes: tuple[str, ...] = ()
+    run_info: dict[str, Any] = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def checks(self) -> dict[str, CheckResult]:
+        """Check results by name, in run order."""
+        return {c.name: c for c in self.checks_list}
+
+    def counts(self) -> dict[str, int]:
+        """How many checks ended in each status, plus ``waived``."""
+        out = {s.value: 0 for s in Status}
+        out["waived"] = 0
+        for check in self.checks_list:
+            out[check.status.value] += 1
+            out["waived"] += int(check.waived)
+        return out
+
+    # ----------------------------------------------------------------- JSON
+    def to_dict(self) -> dict[str, Any]:
+        """Return the documented JSON layout as plain Python data."""
+        return {
+            "schema_version": self.schema_version,
+            "passed": self.passed,
+            "gate": asdict(self.gate),
+            "tool_version": self.tool_version,
+            "seed": self.seed,
+            "inputs": self.inputs,
+            "policy": self.policy,
+            "reference": self.reference,
+            "notes": list(self.notes),
+            "counts": self.counts(),
+            "checks": [_check_to_dict(c) for c in self.checks_list],
+            "run_info": self.run_info,
+        }
+
+    def to_json(self, path: str | None = None, *, indent: int | None = 2) -> str:
+        """Serialise with sorted keys at full float precision; also write atomically to ``path`` if given."""
+        text = json.dumps(self.to_dict(), sort_keys=True, indent=indent, allow_nan=False, ensure_ascii=False)
+        if path is not None:
+            from synthaudit.fileio import write_text_atomic
+
+            write_text_atomic(path, text + "\n")
+        return text
+
+    @classmethod
+    def from_json(cls, text: str) -> AuditResult:
+        """Rebuild a result from :meth:`to_json` output (or a file's content)."""
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AuditResult:
+        """Rebuild a result from :meth:`to_dict` output."""
+        gate = data["gate"]
+        return cls(
+            passed=bool(data["passed"]),
+            gate=GateDecision(
+                passed=bool(gate["passed"]),
+                failing=tuple(gate.get("failing", ())),
+                reasons=tuple(gate.get("reasons", ())),
+                waived=tuple(gate.get("waived", ())),
+                warnings=tuple(gate.get("warnings", ())),
+            ),
+            checks_list=tuple(_check_from_dict(c) for c in data["checks"]),
+            inputs=data["inputs"],
+            policy=data["policy"],
+            seed=int(data["seed"]),
+            tool_version=data["tool_version"],
+            reference=data["reference"],
+            notes=tuple(data.get("notes", ())),
+            run_info=data.get("run_info", {}),
+            schema_version=data.get("schema_version", SCHEMA_VERSION),
+        )
+
+    def comparable(self) -> AuditResult:
+        """The same result without ``run_info``: what must be equal between identical runs."""
+        return replace(self, run_info={})
+
+
+def _check_to_dict(check: CheckResult) -> dict[str, Any]:
+    out = {f.name: getattr(check, f.name) for f in fields(CheckResult)}
+    out["status"] = check.status.value
+    out["metrics"] = [asdict(m) for m in check.metrics]
+    out["tables"] = [asdict(t) for t in check.tables]
+    out["figures"] = [asdict(f) for f in check.figures]
+    out["evidence"] = {k: list(v) for k, v in check.evidence.items()}
+    out["error"] = None if check.error is None else asdict(check.error)
+    out["waiver"] = None if check.waiver is None else asdict(check.waiver)
+    out["waived"] = check.waived
+    return out
+
+
+def _check_from_dict(data: dict[str, Any]) -> CheckResult:
+    return CheckResult(
+        name=data["name"],
+        suite=data["suite"],
+        status=Status(data["status"]),
+        summary=data["summary"],
+        description=data.get("description", ""),
+        meaning=data.get("meaning", ""),
+        metrics=tuple(
+            Metric(**{**m, "value_range": tuple(m.get("value_range", (None, None)))}) for m in data.get("metrics", ())
+        ),
+        params=data.get("params", {}),
+        sample_sizes=data.get("sample_sizes", {}),
+        tables=tuple(
+            Table(name=t["name"], title=t["title"], columns=tuple(t["columns"]), rows=tuple(t["rows"]))
+            for t in data.get("tables", ())
+        ),
+        figures=tuple(FigureSpec(**f) for f in data.get("figures", ())),
+        evidence={k: tuple(v) for k, v in data.get("evidence", {}).items()},
+        reference=data.get("reference"),
+        skipped_reason=data.get("skipped_reason"),
+        error=None if data.get("error") is None else ErrorInfo(**data["error"]),
+        waiver=None if data.get("waiver") is None else Waiver(**data["waiver"]),
+        provider=data.get("provider", ""),
+    )

@@ -1,0 +1,307 @@
+"""Fidelity checks: whether the synthetic data has the real data's statistics."""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from synthaudit.check import (
+    Check,
+    CheckParams,
+    Margin,
+    Suite,
+    gated_metric,
+    info_metric,
+    make_figure,
+    make_table,
+)
+from synthaudit.context import AuditContext, Pair
+from synthaudit.data.roles import Role
+from synthaudit.result import CheckResult, FigureSpec
+
+__all__ = [
+    "MarginalDistributionCheck",
+    "ks_statistic",
+    "total_variation_distance",
+]
+
+RARE_CATEGORY_COUNT = 10
+"""DESIGN: category values seen fewer than 10 times in the real data are suppressed in tables."""
+_KOLMOGOROV_SD = 0.2603
+"""Standard deviation of the Kolmogorov distribution: KS·sqrt(nm/(n+m)) under the null."""
+_HALF_NORMAL_SD = math.sqrt(1.0 - 2.0 / math.pi)
+
+
+def _as_numbers(values: pd.Series) -> np.ndarray:
+    """Non-missing values as float64 (datetimes as seconds)."""
+    present = values.dropna()
+    if pd.api.types.is_datetime64_any_dtype(present):
+        return present.astype("int64").to_numpy(dtype=np.float64) / 1e9
+    return present.to_numpy(dtype=np.float64)
+
+
+def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov–Smirnov statistic: the largest gap between the two empirical CDFs.
+
+    Range [0, 1]; lower is better; 0 for identical samples. Both arrays must be non-empty and finite.
+    """
+    a = np.sort(a)
+    b = np.sort(b)
+    points = np.concatenate([a, b])
+    cdf_a = np.searchsorted(a, points, side="right") / len(a)
+    cdf_b = np.searchsorted(b, points, side="right") / len(b)
+    return float(np.max(np.abs(cdf_a - cdf_b)))
+
+
+def _shares(values: pd.Series) -> pd.Series:
+    return values.value_counts(normalize=True, dropna=True)
+
+
+def total_variation_distance(p: pd.Series, q: pd.Series) -> float:
+    """Total variation distance between two category-share series: half the sum of absolute differences.
+
+    Range [0, 1]; lower is better; 0 when every category has the same share on both sides.
+    """
+    union = p.index.union(q.index)
+    diff = p.reindex(union, fill_value=0.0).to_numpy() - q.reindex(union, fill_value=0.0).to_numpy()
+    return float(0.5 * np.abs(diff).sum())
+
+
+def _column_distance(base: pd.Series, candidate: pd.Series, role: Role) -> tuple[float, float, str]:
+    """(distance, null standard deviation, statistic name) of one column between two samples."""
+    numeric = role in (Role.NUMERIC, Role.DATETIME)
+    if numeric:
+        a, b = _as_numbers(base), _as_numbers(candidate)
+        n, m = len(a), len(b)
+    else:
+        n, m = int(base.notna().sum()), int(candidate.notna().sum())
+    if n == 0 or m == 0:
+        # One side has no values at all: maximally different unless both are empty.
+        return (0.0 if n == m else 1.0), 0.0, "ks" if numeric else "tvd"
+    scale = math.sqrt(1.0 / n + 1.0 / m)
+    if numeric:
+        return ks_statistic(a, b), _KOLMOGOROV_SD * scale, "ks"
+    p = _shares(base)
+    spread = math.sqrt(float((p * (1 - p)).sum()))
+    return total_variation_distance(p, _shares(candidate)), 0.5 * _HALF_NORMAL_SD * spread * scale, "tvd"
+
+
+def _missing_rate(values: pd.Series) -> float:
+    return float(values.isna().mean()) if len(values) else 0.0
+
+
+class MarginalDistributionCheck(Check):
+    """Per-column distribution distance between synthetic and real data, against the reference.
+
+    Numeric and datetime columns are compared by the two-sample Kolmogorov–Smirnov statistic (the largest
+    gap between the empirical CDFs), categorical and boolean columns by the total variation distance of
+    category shares (half the summed absolute share differences). Both are in [0, 1], lower is better, 0
+    for identical data; for an independent sample of the same population they are small and shrink like
+    1/√n. Separately, the missing-value rate of each column is compared (missing values are data: a
+    generator that drops them is wrong).
+
+    Gating: the worst column's distance on the synthetic pair against the worst column's distance on the
+    reference pair (holdout vs real, or the split substitute, at matched size), and likewise the worst
+    missing-rate difference. The margin is a multiple of the null standard deviation of the distances
+    (√2 × the largest per-column value, since both worst values are noisy) with an absolute floor.
+    Skips when no column can be compared. Cost: O(n log n) per column.
+    """
+
+    name: ClassVar[str] = "fidelity.marginals"
+    suite: ClassVar[Suite] = Suite.FIDELITY
+    description: ClassVar[str] = (
+        "Each column's distribution (KS / total variation) and missing rate match the real data."
+    )
+    meaning: ClassVar[str] = (
+        "For every column, how far the synthetic values' distribution is from the real one (0 = the same, "
+        "1 = nothing in common), compared with how far real data the generator never saw is. Lower is better; "
+        "the worst column decides."
+    )
+    gating_metrics: ClassVar[tuple[str, ...]] = ("worst_column_distance", "worst_missing_rate_difference")
+
+    class Params(CheckParams):
+        """Thresholds of ``fidelity.marginals``."""
+
+        distance_margin: Margin = Field(
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.03, fail_floor=0.05),
+            description="Margin over the reference's worst column distance (KS or TVD units).",
+        )
+        missing_margin: Margin = Field(
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.01, fail_floor=0.03),
+            description="Margin over the reference's worst missing-rate difference (share of rows).",
+        )
+        figures: int = Field(3, ge=0, le=20, description="Figures drawn for the worst columns.")
+
+    def _pair_stats(self, pair: Pair, columns: tuple[str, ...], roles: dict[str, Role]) -> pd.DataFrame:
+        rows = []
+        for column in columns:
+            distance, null_sd, statistic = _column_distance(pair.base[column], pair.candidate[column], roles[column])
+            base_missing = _missing_rate(pair.base[column])
+            candidate_missing = _missing_rate(pair.candidate[column])
+            n, m = len(pair.base), len(pair.candidate)
+            pooled = (base_missing * n + candidate_missing * m) / max(n + m, 1)
+            missing_sd = math.sqrt(pooled * (1 - pooled) * (1 / max(n, 1) + 1 / max(m, 1)))
+            rows.append(
+                {
+                    "column": column,
+                    "statistic": statistic,
+                    "distance": distance,
+                    "null_sd": null_sd,
+                    "missing_base": base_missing,
+                    "missing_candidate": candidate_missing,
+                    "missing_difference": abs(candidate_missing - base_missing),
+                    "missing_sd": missing_sd,
+                }
+            )
+        return pd.DataFrame(rows).set_index("column")
+
+    def run(self, ctx: AuditContext) -> CheckResult:
+        """Compare every comparable column on the synthetic and the reference pair."""
+        columns = ctx.comparable_columns
+        if not columns:
+            return self.skip("no numeric, datetime, categorical or boolean column to compare")
+        p = self.params
+        assert isinstance(p, MarginalDistributionCheck.Params)
+        syn = self._pair_stats(ctx.synthetic_pair, columns, ctx.roles)
+        ref = self._pair_stats(ctx.reference_pair, columns, ctx.roles)
+        worst = str(syn["distance"].idxmax())
+        worst_missing = str(syn["missing_difference"].idxmax())
+        distance_se = math.sqrt(2.0) * float(max(syn["null_sd"].max(), ref["null_sd"].max()))
+        missing_se = math.sqrt(2.0) * float(max(syn["missing_sd"].max(), ref["missing_sd"].max()))
+        metrics = [
+            gated_metric(
+                "worst_column_distance",
+                value=float(syn["distance"].max()),
+                reference=float(ref["distance"].max()),
+                standard_error=distance_se,
+                margin=p.distance_margin,
+                direction="lower_is_better",
+                value_range=(0.0, 1.0),
+                description=f"largest per-column KS/TVD distance (column {worst!r})",
+            ),
+            gated_metric(
+                "worst_missing_rate_difference",
+                value=float(syn["missing_difference"].max()),
+                reference=float(ref["missing_difference"].max()),
+                standard_error=missing_se,
+                margin=p.missing_margin,
+                direction="lower_is_better",
+                value_range=(0.0, 1.0),
+                description=f"largest per-column difference in missing-value share (column {worst_missing!r})",
+            ),
+            info_metric(
+                "mean_column_distance",
+                float(syn["distance"].mean()),
+                reference=float(ref["distance"].mean()),
+                direction="lower_is_better",
+                value_range=(0.0, 1.0),
+                description="mean per-column distance (information)",
+            ),
+        ]
+        table_rows = []
+        for column in syn.sort_values("distance", ascending=False).index:
+            one_sided = (
+                _one_sided_categories(ctx, str(column))
+                if ctx.roles[column]
+                in (
+                    Role.CATEGORICAL,
+                    Role.BOOLEAN,
+                )
+                else {}
+            )
+            table_rows.append(
+                {
+                    "column": column,
+                    "role": ctx.roles[column].value,
+                    "statistic": syn.at[column, "statistic"],
+                    "distance": syn.at[column, "distance"],
+                    "reference_distance": ref.at[column, "distance"],
+                    "missing_real": syn.at[column, "missing_base"],
+                    "missing_synthetic": syn.at[column, "missing_candidate"],
+                    "missing_reference": ref.at[column, "missing_candidate"],
+                    **one_sided,
+                }
+            )
+        tables = [make_table("columns", "Per-column distance, worst first", table_rows)]
+        figures = [_figure(ctx, str(c)) for c in syn.sort_values("distance", ascending=False).index[: p.figures]]
+        status_word = "within" if all(m.passed for m in metrics if m.gating) else "beyond"
+        summary = (
+            f"Worst column {worst!r}: {syn.at[worst, 'statistic'].upper()} {syn.at[worst, 'distance']:.3f} "
+            f"vs reference worst {ref['distance'].max():.3f}; worst missing-rate difference {syn['missing_difference'].max():.3f} "
+            f"({worst_missing!r}) — {status_word} the thresholds."
+        )
+        return self.result(
+            metrics=metrics,
+            summary=summary,
+            tables=tables,
+            figures=figures,
+            sample_sizes={
+                "base_rows": len(ctx.synthetic_pair.base),
+                "synthetic_rows": len(ctx.synthetic_pair.candidate),
+                "reference_rows": len(ctx.reference_pair.candidate),
+                "columns": len(columns),
+            },
+        )
+
+
+def _one_sided_categories(ctx: AuditContext, column: str) -> dict[str, object]:
+    """Categories present on one side only, with rare real values suppressed (counts only)."""
+    real_counts = ctx.real[column].value_counts()
+    synth_values = set(ctx.synth[column].dropna().unique())
+    missing_in_synth = [v for v in real_counts.index if v not in synth_values]
+    shown_missing = sorted(str(v) for v in missing_in_synth if real_counts[v] >= RARE_CATEGORY_COUNT)
+    invented = sorted(str(v) for v in synth_values if v not in real_counts.index)
+    return {
+        "categories_missing_from_synthetic": len(missing_in_synth),
+        "missing_categories_shown": shown_missing[:10],
+        "rare_missing_categories_suppressed": len(missing_in_synth) - len(shown_missing),
+        "categories_invented_by_synthetic": len(invented),
+        "invented_categories_shown": invented[:10],
+    }
+
+
+def _figure(ctx: AuditContext, column: str) -> FigureSpec:
+    real = ctx.synthetic_pair.base[column]
+    synth = ctx.synthetic_pair.candidate[column]
+    if ctx.roles[column] in (Role.NUMERIC, Role.DATETIME):
+        a, b = _as_numbers(real), _as_numbers(synth)
+        pooled = np.concatenate([a, b])
+        if len(pooled) == 0:
+            edges = np.array([0.0, 1.0])
+        else:
+            low, high = np.quantile(pooled, [0.005, 0.995])
+            edges = np.linspace(low, high if high > low else low + 1.0, 31)
+        return make_figure(
+            "histogram",
+            f"{column}: real vs synthetic",
+            {
+                "bin_edges": edges,
+                "series": {
+                    "real": np.histogram(np.clip(a, edges[0], edges[-1]), edges)[0] / max(len(a), 1),
+                    "synthetic": np.histogram(np.clip(b, edges[0], edges[-1]), edges)[0] / max(len(b), 1),
+                },
+                "datetime": ctx.roles[column] is Role.DATETIME,
+            },
+            x_label=column,
+            y_label="share of rows",
+        )
+    counts = real.value_counts()
+    shown = [c for c in counts.index if counts[c] >= RARE_CATEGORY_COUNT][:15]
+    real_shares, synth_shares = _shares(real), _shares(synth)
+    return make_figure(
+        "bars",
+        f"{column}: category shares (rare real values suppressed)",
+        {
+            "categories": [str(c) for c in shown],
+            "series": {
+                "real": [float(real_shares.get(c, 0.0)) for c in shown],
+                "synthetic": [float(synth_shares.get(c, 0.0)) for c in shown],
+            },
+        },
+        x_label=column,
+        y_label="share of rows",
+    )

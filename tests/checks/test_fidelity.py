@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from synthaudit.checks.fidelity import MarginalDistributionCheck, ks_statistic, total_variation_distance
+from synthaudit.result import Status
+from tests.conftest import drop_missing, make_context, set_constant, shift_marginal
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_marginals_pass_on_independent_sample(adult_split, seed):
+    real, holdout, synth = adult_split(seed)
+    result = MarginalDistributionCheck().run(make_context(real, synth, holdout, seed=seed))
+    assert result.status is Status.PASS, result.summary
+
+
+def test_marginals_pass_without_holdout(adult_split):
+    real, _, synth = adult_split(4)
+    result = MarginalDistributionCheck().run(make_context(real, synth))
+    assert result.status is Status.PASS, result.summary
+    assert result.reference is None  # the runner fills it; the context says split
+    assert make_context(real, synth).reference_kind == "split"
+
+
+@pytest.mark.parametrize(
+    ("defect", "column"),
+    [
+        (lambda s: shift_marginal(s, "age", 0.5), "age"),
+        (lambda s: set_constant(s, "occupation"), "occupation"),
+        (lambda s: set_constant(s, "hours_per_week"), "hours_per_week"),
+    ],
+)
+def test_marginals_fail_on_wrong_marginal_and_name_column(adult_split, defect, column):
+    real, holdout, synth = adult_split(5)
+    result = MarginalDistributionCheck().run(make_context(real, defect(synth), holdout))
+    assert result.status is Status.FAIL
+    assert column in result.summary
+    assert result.tables[0].rows[0]["column"] == column
+
+
+def test_marginals_fail_when_generator_drops_missing_values(adult_split):
+    real, holdout, synth = adult_split(6)
+    result = MarginalDistributionCheck().run(make_context(real, drop_missing(synth, "occupation", "Sales"), holdout))
+    metric = result.metric("worst_missing_rate_difference")
+    assert metric.passed is False
+    assert "occupation" in metric.description
+
+
+def test_marginals_lists_invented_categories(adult_split):
+    real, holdout, synth = adult_split(7)
+    synth = synth.copy()
+    synth.loc[:99, "race"] = "Martian"
+    result = MarginalDistributionCheck().run(make_context(real, synth, holdout))
+    row = next(r for r in result.tables[0].rows if r["column"] == "race")
+    assert row["invented_categories_shown"] == ["Martian"]
+
+
+def test_marginals_figures_are_specs(adult_split):
+    real, holdout, synth = adult_split(8)
+    result = MarginalDistributionCheck().run(make_context(real, synth, holdout))
+    assert len(result.figures) == 3
+    assert {f.kind for f in result.figures} <= {"histogram", "bars"}
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50))
+def test_ks_statistic_properties(a, b):
+    a, b = np.array(a), np.array(b)
+    value = ks_statistic(a, b)
+    assert 0.0 <= value <= 1.0
+    assert value == pytest.approx(ks_statistic(b, a))
+    assert ks_statistic(a, a) == 0.0
+    assert value == pytest.approx(ks_statistic(a[::-1], b))
+
+
+def test_ks_matches_scipy():
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=300), rng.normal(0.3, 1, size=200)
+    assert ks_statistic(a, b) == pytest.approx(ks_2samp(a, b).statistic)
+
+
+def test_tvd_properties():
+    p = pd.Series({"a": 0.5, "b": 0.5})
+    q = pd.Series({"c": 1.0})
+    assert total_variation_distance(p, p) == 0.0
+    assert total_variation_distance(p, q) == 1.0
+    assert total_variation_distance(p, pd.Series({"a": 1.0})) == pytest.approx(0.5)
