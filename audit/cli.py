@@ -225,7 +225,7 @@ def checks_command(
         registry = load_registry()
         table = Table(title=f"{len(registry)} installed checks", title_justify="left", show_lines=True)
         for header in ("check", "suite", "needs", "description", "gating metrics", "default thresholds", "package"):
-            table.add_column(header)
+            table.add_column(header, no_wrap=header in ("check", "package"))
         for entry in registry:
             cls = entry.cls
             defaults = cls.Params().model_dump(mode="json")

@@ -231,7 +231,8 @@ class MarginalDistributionCheck(Check):
         status_word = "within" if all(m.passed for m in metrics if m.gating) else "beyond"
         summary = (
             f"Worst column {worst!r}: {syn.at[worst, 'statistic'].upper()} {syn.at[worst, 'distance']:.3f} "
-            f"vs reference worst {ref['distance'].max():.3f}; worst missing-rate difference {syn['missing_difference'].max():.3f} "
+            f"vs reference worst {ref['distance'].max():.3f}; "
+            f"worst missing-rate difference {syn['missing_difference'].max():.3f} "
             f"({worst_missing!r}) — {status_word} the thresholds."
         )
         return self.result(

@@ -136,7 +136,7 @@ def test_json_line_that_is_not_an_object(tmp_path: Path) -> None:
 
 def test_malformed_json_array_names_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path / "real.json", '[\n{"a": 1},\n{"a": 2,,}\n]\n')
-    with pytest.raises(InputError, match="not valid JSON: .* on line 3"):
+    with pytest.raises(InputError, match=r"not valid JSON: .* on line 3"):
         load_table(path, label="real")
 
 
@@ -228,7 +228,7 @@ def test_extra_field_names_line_4(tmp_path: Path) -> None:
 
 def test_missing_field_line_number_counts_quoted_newlines(tmp_path: Path) -> None:
     path = _write(tmp_path / "real.tsv", 'a\tb\n1\t"x\ny"\n2\n')
-    with pytest.raises(InputError, match="too few fields on line 4: expected 2 .* found 1"):
+    with pytest.raises(InputError, match=r"too few fields on line 4: expected 2 .* found 1"):
         load_table(path, label="real")
 
 
