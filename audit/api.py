@@ -11,12 +11,14 @@ import os
 import platform
 import sys
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from synthaudit.context import AuditContext
@@ -55,8 +57,9 @@ def _library_versions() -> dict[str, str]:
 def _cap_rows(table: LoadedTable, max_rows: int | None, seed: int) -> LoadedTable:
     if max_rows is None or table.n_rows <= max_rows:
         return table
-    frame = table.frame.sample(n=max_rows, random_state=[seed, len(table.label), table.n_rows]).sort_index()
-    return replace(table, frame=frame)
+    stream = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(f"input.max_rows.{table.label}".encode()),))
+    positions = np.sort(np.random.default_rng(stream).choice(table.n_rows, size=max_rows, replace=False))
+    return replace(table, frame=table.frame.iloc[positions])
 
 
 def _input_record(table: LoadedTable, original_rows: int) -> dict[str, Any]:

@@ -46,8 +46,10 @@ def main() -> None:
                 status_counts[check.name][check.status.value] += 1
         elapsed = time.perf_counter() - started
         label = "holdout" if with_holdout else "split (no holdout)"
-        print(f"reference={label}: {passed}/{args.seeds} clean samples passed ({passed / args.seeds:.1%}), "
-              f"real={args.real} candidate={args.candidate}, {elapsed:.1f} s")
+        print(
+            f"reference={label}: {passed}/{args.seeds} clean samples passed ({passed / args.seeds:.1%}), "
+            f"real={args.real} candidate={args.candidate}, {elapsed:.1f} s"
+        )
         for name, counts in sorted(status_counts.items()):
             print(f"  {name:28s} {dict(counts)}")
 

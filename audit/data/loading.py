@@ -16,6 +16,7 @@ import codecs
 import csv
 import gzip
 import hashlib
+import io
 import json
 import logging
 import os
@@ -29,6 +30,7 @@ from typing import IO, Any, NoReturn
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pacompute
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
@@ -50,6 +52,7 @@ _DELIMITERS = {"csv": ",", "tsv": "\t"}
 _CSV_BLOCK_SIZES = (1 << 20, 1 << 24, 1 << 28)
 # Dates as datetime64 and every timestamp in ns, as the rest of synthaudit assumes (pyarrow gives [s]).
 _TO_PANDAS: dict[str, Any] = {"date_as_object": False, "coerce_temporal_nanoseconds": True}
+_NS_PER_UNIT = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +149,8 @@ def load_table(source: str | os.PathLike[str] | pd.DataFrame, *, label: str, enc
         sha, odd_quotes = _scan_text(src)
         frame = _read_csv(src, odd_quotes) if src.fmt in _DELIMITERS else _read_json(src)
     table = _finish(frame, src, sha)
-    elapsed = time.perf_counter() - started
-    logger.info("loaded %s table %s: %d rows x %d columns in %.2f s", label, src.shown, *frame.shape, elapsed)
+    seconds = time.perf_counter() - started
+    logger.info("loaded %s table %s: %d rows x %d columns in %.2f s", label, src.shown, *table.frame.shape, seconds)
     return table
 
 
@@ -218,6 +221,9 @@ class _HashingReader:
         self._digest.update(data)
         return data
 
+    def seek(self, offset: int, /) -> int:  # in gzip's protocol, but never called when reading forward
+        raise io.UnsupportedOperation("seek")
+
 
 def _scan_text(src: _Source) -> tuple[str, bool]:
     """Hash the file and decode it in one streamed pass; return (sha256, whether the quote count is odd)."""
@@ -277,7 +283,26 @@ def _encoding_error(
 
 def _table_to_pandas(table: pa.Table, src: _Source) -> pd.DataFrame:
     _check_unique(table.column_names, src)  # to_pandas would keep only one of duplicate columns
+    for i, field in enumerate(table.schema):
+        if not _fits_nanoseconds(table.column(i)):  # coercing to ns would silently wrap around
+            logger.warning("%s: dates in column %r are outside 1677-2262; kept as text", src.shown, field.name)
+            table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
     return table.to_pandas(**_TO_PANDAS)
+
+
+def _fits_nanoseconds(column: pa.ChunkedArray) -> bool:
+    kind = column.type
+    if pa.types.is_timestamp(kind):
+        per_unit, integer = _NS_PER_UNIT[kind.unit], pa.int64()
+    elif pa.types.is_date32(kind):
+        per_unit, integer = 86_400 * 10**9, pa.int32()
+    elif pa.types.is_date64(kind):
+        per_unit, integer = 10**6, pa.int64()
+    else:
+        return True
+    bounds = pacompute.min_max(column.cast(integer))
+    low, high, limit = bounds["min"].as_py(), bounds["max"].as_py(), (2**63 - 1) // per_unit
+    return low is None or (-limit <= low and high <= limit)
 
 
 def _read_parquet(src: _Source) -> tuple[pd.DataFrame, str]:
@@ -339,9 +364,11 @@ def _locate_csv_problem(src: _Source) -> None:
                     if "end of data" in str(exc):
                         what = f"has an unbalanced quote: the quoted field starting on line {start} never ends"
                     src.fail(what, 'fix the quotes on that line (a quote inside a quoted field is written "")')
-                if row and expected is None:
+                if not row:
+                    continue
+                if expected is None:
                     expected = len(row)
-                elif row and len(row) != expected:
+                elif len(row) != expected:
                     src.fail(
                         f"has too {'many' if len(row) > expected else 'few'} fields on line {start}: "
                         f"expected {expected} (as in the header), found {len(row)}",
@@ -353,7 +380,9 @@ def _locate_csv_problem(src: _Source) -> None:
 
 def _read_json(src: _Source) -> pd.DataFrame:
     """Read JSON lines with pyarrow, or (``.json`` only) an array of records with :mod:`json`."""
-    if src.fmt == "json" and _first_character(src) == "[":
+    with src.open_text() as handle:
+        is_array = src.fmt == "json" and handle.read(65536).lstrip()[:1] == "["
+    if is_array:
         with src.open_text() as handle:
             try:
                 records = json.load(handle)
@@ -364,7 +393,7 @@ def _read_json(src: _Source) -> pd.DataFrame:
                 )
         bad = next((i for i, record in enumerate(records) if not isinstance(record, dict)), None)
         if bad is not None:
-            src.fail(f"has a {type(records[bad]).__name__} at position {bad} of its array", "give objects")
+            src.fail(f"has a non-object at position {bad} of its array", "give an array of objects, one per row")
         return pd.DataFrame.from_records(records)
     try:
         if src.codec == "utf-8":
@@ -379,14 +408,6 @@ def _read_json(src: _Source) -> pd.DataFrame:
     except (pa.ArrowException, OSError, UnicodeError) as exc:
         src.fail(f"cannot be read ({exc})", "check the file, its format and its encoding")
     return _table_to_pandas(table, src)
-
-
-def _first_character(src: _Source) -> str:
-    with src.open_text() as handle:
-        while block := handle.read(4096):
-            if stripped := block.lstrip():
-                return stripped[0]
-    return ""
 
 
 def _json_records(src: _Source) -> Iterator[dict[str, Any]]:

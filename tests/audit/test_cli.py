@@ -41,7 +41,9 @@ PLUGIN_SOURCE = textwrap.dedent(
 )
 
 
-def install_fake_plugin(tmp_path: Path, monkeypatch, *, target: str | None = None, name: str = "fidelity.row_count_plugin"):
+def install_fake_plugin(
+    tmp_path: Path, monkeypatch, *, target: str | None = None, name: str = "fidelity.row_count_plugin"
+):
     """Install a throw-away distribution with a ``synthaudit.checks`` entry point on ``sys.path``."""
     (tmp_path / "fake_synthaudit_plugin.py").write_text(PLUGIN_SOURCE)
     dist = tmp_path / "fake_synthaudit_plugin-0.1.dist-info"
@@ -90,22 +92,54 @@ def test_copied_rows_exit_1(clean_files, tmp_path):
 
 def test_json_output_schema(clean_files, tmp_path):
     out = tmp_path / "r.json"
-    result = invoke("check", clean_files["real"], clean_files["synth"], "--holdout", clean_files["holdout"],
-                    "--json", out)
+    result = invoke(
+        "check", clean_files["real"], clean_files["synth"], "--holdout", clean_files["holdout"], "--json", out
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
-    for key in ("schema_version", "passed", "inputs", "policy", "seed", "tool_version", "reference", "run_info",
-                "checks"):
+    for key in (
+        "schema_version",
+        "passed",
+        "inputs",
+        "policy",
+        "seed",
+        "tool_version",
+        "reference",
+        "run_info",
+        "checks",
+    ):
         assert key in data
     assert data["inputs"]["real"]["sha256"] and data["inputs"]["real"]["rows"] == 6000
     assert data["reference"]["kind"] == "holdout"
     check = data["checks"][0]
-    for key in ("name", "suite", "status", "summary", "meaning", "params", "sample_sizes", "metrics", "tables",
-                "figures", "skipped_reason", "error", "waiver"):
+    for key in (
+        "name",
+        "suite",
+        "status",
+        "summary",
+        "meaning",
+        "params",
+        "sample_sizes",
+        "metrics",
+        "tables",
+        "figures",
+        "skipped_reason",
+        "error",
+        "waiver",
+    ):
         assert key in check
     metric = check["metrics"][0]
-    for key in ("name", "value", "reference_value", "threshold", "warn_threshold", "direction", "value_range",
-                "gating", "passed"):
+    for key in (
+        "name",
+        "value",
+        "reference_value",
+        "threshold",
+        "warn_threshold",
+        "direction",
+        "value_range",
+        "gating",
+        "passed",
+    ):
         assert key in metric
 
 
@@ -220,8 +254,19 @@ def _write(path: Path, data: bytes) -> Path:
 
 def test_adult_example_runs(tmp_path):
     out = tmp_path / "adult.json"
-    result = invoke("check", ADULT / "real.csv", ADULT / "synthetic.csv", "--holdout", ADULT / "holdout.csv",
-                    "--target", "income", "--sensitive", "sex", "--json", out)
+    result = invoke(
+        "check",
+        ADULT / "real.csv",
+        ADULT / "synthetic.csv",
+        "--holdout",
+        ADULT / "holdout.csv",
+        "--target",
+        "income",
+        "--sensitive",
+        "sex",
+        "--json",
+        out,
+    )
     assert result.exit_code in (0, 1), result.output
     data = json.loads(out.read_text())
     assert data["inputs"]["synthetic"]["rows"] == 32561

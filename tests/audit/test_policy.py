@@ -55,7 +55,7 @@ def test_params_override_partially_and_are_validated():
 
 
 def test_unknown_check_name_suggests_installed_one():
-    with pytest.raises(PolicyError, match="Did you mean 'fidelity.marginals'"):
+    with pytest.raises(PolicyError, match=r"Did you mean .fidelity\.marginals."):
         resolve_params(load_policy({"checks": {"fidelity.marginal": {"enabled": False}}}), CHECKS)
     with pytest.raises(PolicyError, match="neither an installed check nor a suite"):
         resolve_params(Policy(only=("fidelty",)), CHECKS)
@@ -68,8 +68,9 @@ def test_strict_preset_requires_every_leakage_check_and_fails_on_warn():
 
 
 def test_waiver_expiry():
-    policy = load_policy({"waivers": [{"check": "fidelity.marginals", "reason": "r", "owner": "o",
-                                       "expires": "2026-01-31"}]})
+    policy = load_policy(
+        {"waivers": [{"check": "fidelity.marginals", "reason": "r", "owner": "o", "expires": "2026-01-31"}]}
+    )
     waiver = policy.waivers[0]
     assert waiver.active_on(dt.date(2026, 1, 31))
     assert not waiver.active_on(dt.date(2026, 2, 1))

@@ -22,7 +22,7 @@ class _Good(Check):
 
 def test_validate_rejects_bad_names_and_suites():
     bad_name = type("Bad", (_Good,), {"name": "Fidelity-Bad"})
-    with pytest.raises(PluginError, match="suite.snake_name"):
+    with pytest.raises(PluginError, match=r"suite\.snake_name"):
         validate_check_class(bad_name, "bad")
     wrong_suite = type("Bad", (_Good,), {"name": "leakage.bad"})
     with pytest.raises(PluginError, match="must start with its suite"):

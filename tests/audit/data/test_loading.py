@@ -275,6 +275,11 @@ def test_header_only(tmp_path: Path, name: str) -> None:
         load_table(path, label="real")
 
 
+def test_json_array_of_non_objects(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="non-object at position 1 of its array"):
+        load_table(_write(tmp_path / "real.json", '[{"a": 1}, 2]'), label="real")
+
+
 def test_empty_json_array(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="has no data rows"):
         load_table(_write(tmp_path / "real.json", "[]"), label="real")
@@ -336,3 +341,16 @@ def test_dates_become_nanosecond_datetimes(tmp_path: Path) -> None:
     assert frame["d"].dtype == "datetime64[ns]"
     assert frame["t"].dtype == "datetime64[ns]"
     assert frame["t"].iloc[1] == pd.Timestamp("2021-02-03 11:30:00")
+
+
+def test_dates_outside_the_nanosecond_range_stay_text(tmp_path: Path) -> None:
+    path = _write(tmp_path / "real.csv", "d,t\n9999-12-31,2020-01-01\n0001-01-01,2021-01-01\n")
+    frame = load_table(path, label="real").frame
+    assert frame["d"].tolist() == ["9999-12-31", "0001-01-01"]
+    assert frame["t"].dtype == "datetime64[ns]"
+
+
+def test_row_longer_than_a_pyarrow_block(tmp_path: Path) -> None:
+    long_text = "x" * 3_000_000
+    path = _write(tmp_path / "real.csv", f'a,b\n1,"{long_text}"\n2,short\n')
+    assert load_table(path, label="real").frame["b"].str.len().tolist() == [3_000_000, 5]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthaudit.data.roles import Role, infer_role, infer_roles
+
+
+@pytest.mark.parametrize(
+    ("values", "role"),
+    [
+        (pd.Series([1.5, 2.0, np.nan] * 40), Role.NUMERIC),
+        (pd.Series([20, 30, 40, 30] * 30), Role.NUMERIC),
+        (pd.Series(np.arange(200)), Role.IDENTIFIER),
+        (pd.Series([f"u{i:05d}" for i in range(200)]), Role.IDENTIFIER),
+        (pd.Series(["a", "b", None] * 50, dtype=object), Role.CATEGORICAL),
+        (pd.Series(["True", "false", "TRUE"] * 30), Role.BOOLEAN),
+        (pd.Series([True, False] * 30), Role.BOOLEAN),
+        (pd.Series([f"2024-01-0{i % 9 + 1}" for i in range(100)]), Role.DATETIME),
+        (pd.Series(pd.date_range("2020-01-01", periods=100)), Role.DATETIME),
+        (pd.Series([f"this is a longer free text sentence number {i} about things" for i in range(100)]), Role.TEXT),
+        (pd.Series([None] * 10, dtype=object), Role.EMPTY),
+        (pd.Series(["7", "x", "3"] * 40, dtype=object), Role.CATEGORICAL),
+    ],
+)
+def test_infer_role(values, role):
+    assert infer_role(values) is role
+
+
+def test_small_unique_integer_column_is_not_an_identifier():
+    assert infer_role(pd.Series(np.arange(20))) is Role.NUMERIC
+
+
+def test_explicit_roles_win():
+    frame = pd.DataFrame({"a": np.arange(100), "b": ["x y"] * 100})
+    roles = infer_roles(frame, text=["b"], overrides={"a": Role.NUMERIC})
+    assert roles == {"a": Role.NUMERIC, "b": Role.TEXT}

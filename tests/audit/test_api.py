@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from synthaudit import audit
+from synthaudit.result import AuditResult, Status
+from tests.conftest import inject_exact_copies
+
+
+def test_audit_is_deterministic_and_round_trips(adult_split):
+    real, holdout, synth = adult_split(11, real=3000, holdout=1500, synth=1500)
+    first = audit(real, synth, holdout=holdout, seed=3)
+    second = audit(real, synth, holdout=holdout, seed=3)
+    assert first.comparable().to_json() == second.comparable().to_json()
+    assert AuditResult.from_json(first.to_json()) == first
+    assert first.seed == 3 and first.reference["kind"] == "holdout"
+
+
+def test_audit_passes_clean_and_fails_copies(adult_split):
+    real, holdout, synth = adult_split(12, real=3000, holdout=1500, synth=1500)
+    assert audit(real, synth, holdout=holdout).passed
+    leaky = audit(real, inject_exact_copies(synth, real, 0.05), holdout=holdout)
+    assert not leaky.passed
+    assert leaky.gate.failing == ("leakage.exact_copies",)
+
+
+def test_a_raising_check_becomes_error_and_the_audit_goes_on(adult_split, monkeypatch):
+    from synthaudit.checks.fidelity import MarginalDistributionCheck
+
+    def boom(self, ctx):
+        raise ZeroDivisionError("simulated")
+
+    monkeypatch.setattr(MarginalDistributionCheck, "run", boom)
+    real, holdout, synth = adult_split(13, real=2000, holdout=1000, synth=1000)
+    result = audit(real, synth, holdout=holdout)
+    check = result.checks["fidelity.marginals"]
+    assert check.status is Status.ERROR and check.error.type == "ZeroDivisionError"
+    assert "simulated" in check.error.traceback
+    assert result.checks["leakage.exact_copies"].status is Status.PASS
+    assert not result.passed
+
+
+def test_waiver_excuses_failure_until_expiry(adult_split):
+    real, holdout, synth = adult_split(14, real=2000, holdout=1000, synth=1000)
+    leaky = inject_exact_copies(synth, real, 0.1)
+    policy = {
+        "waivers": [{"check": "leakage.exact_copies", "reason": "test data", "owner": "QA", "expires": "2026-12-31"}]
+    }
+    waived = audit(real, leaky, holdout=holdout, policy=policy, today=dt.date(2026, 12, 1))
+    assert waived.passed and waived.gate.waived == ("leakage.exact_copies",)
+    assert waived.checks["leakage.exact_copies"].waived
+    expired = audit(real, leaky, holdout=holdout, policy=policy, today=dt.date(2027, 1, 1))
+    assert not expired.passed and "expired" in expired.gate.warnings[0]
+
+
+def test_required_check_skipped_on_purpose_does_not_fail(adult_split):
+    real, holdout, synth = adult_split(15, real=2000, holdout=1000, synth=1000)
+    result = audit(real, synth, holdout=holdout, skip=["leakage"])
+    assert result.passed
+    assert "leakage.exact_copies" not in result.checks
+    assert "leakage.exact_copies" in result.policy["deselected"]
+
+
+def test_max_rows_caps_and_records(adult_split):
+    real, _, synth = adult_split(16, real=3000, holdout=1500, synth=1500)
+    result = audit(real, synth, max_rows=1000)
+    assert result.inputs["real"]["rows"] == 3000 and result.inputs["real"]["rows_used"] == 1000
+    assert result.policy["max_rows"] == 1000
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_no_gating_check_fails_the_gate(adult_split, seed):
+    real, _, synth = adult_split(seed, real=500, holdout=200, synth=200)
+    result = audit(
+        real, synth, only=["fidelity.marginals"], policy={"checks": {"fidelity.marginals": {"enabled": False}}}
+    )
+    assert not result.passed
+    assert "no gating check ran" in result.gate.reasons[-1]
