@@ -107,6 +107,8 @@ def audit(
     holdout: Source | None = None,
     *,
     target: str | None = None,
+    positive_label: str | None = None,
+    task: str | None = None,
     sensitive: Sequence[str] = (),
     text: Sequence[str] = (),
     ids: Sequence[str] = (),
@@ -136,6 +138,9 @@ def audit(
         data stands in, and the result says so).
     target, sensitive, text, ids, quasi_identifiers
         Column roles the checks use; every named column must exist in the real data.
+    positive_label, task
+        The positive class of a binary target (default: its rarer class) and ``classification`` or
+        ``regression`` (default: inferred from the target's values).
     policy
         A policy file path, mapping or :class:`~synthaudit.policy.Policy`; the keyword arguments ``seed``,
         ``preset``, ``only``, ``skip``, ``fail_on_warn``, ``max_rows`` and ``full`` override it.
@@ -189,6 +194,8 @@ def audit(
         text=text,
         ids=ids,
         quasi_identifiers=quasi_identifiers,
+        task=task,
+        positive_label=positive_label,
     )
     timings["align_seconds"] = time.perf_counter() - tick
     ctx = AuditContext(data, seed=resolved_policy.seed, full=resolved_policy.full, progress=on_event)
@@ -221,6 +228,18 @@ def audit(
         tool_version=tool_version(),
         reference=ctx.reference_info,
         notes=data.notes,
+        columns={
+            "roles": {c: role.value for c, role in data.roles.items()},
+            "only_real": list(data.only_real),
+            "only_synthetic": list(data.only_synth),
+            "target": data.target,
+            "task": data.task,
+            "positive_label": data.positive_label,
+            "sensitive": list(data.sensitive),
+            "text": list(data.text),
+            "identifiers": list(data.ids),
+            "quasi_identifiers": list(data.quasi_identifiers),
+        },
         run_info={
             "timings": timings,
             "versions": _library_versions(),

@@ -132,6 +132,12 @@ def check_command(
         Path | None, typer.Option(help="Real rows the generator never saw: the reference for every score.")
     ] = None,
     target: Annotated[str | None, typer.Option(help="Outcome column (utility, outcome gaps).")] = None,
+    positive_label: Annotated[
+        str | None, typer.Option(help="Positive class of a binary target (default: rarer class).")
+    ] = None,
+    task: Annotated[
+        str | None, typer.Option(help="classification or regression (default: inferred from the target).")
+    ] = None,
     sensitive: Annotated[list[str] | None, typer.Option(help="Demographic column (repeatable).")] = None,
     text: Annotated[list[str] | None, typer.Option(help="Text column (repeatable).")] = None,
     id_columns: Annotated[list[str] | None, typer.Option("--id", help="Identifier column (repeatable).")] = None,
@@ -174,6 +180,8 @@ def check_command(
                 synth,
                 holdout,
                 target=target,
+                positive_label=positive_label,
+                task=task,
                 sensitive=_split_commas(sensitive),
                 text=_split_commas(text),
                 ids=_split_commas(id_columns),

@@ -70,6 +70,7 @@ class AuditContext:
         self._progress = progress
         self._encoded: dict[str, np.ndarray] = {}
         self._indexes: dict[str, ExactNeighbourIndex] = {}
+        self._shared: dict[str, Any] = {}
 
     # ------------------------------------------------------------ data views
     @property
@@ -208,6 +209,17 @@ class AuditContext:
             self._emit("artefact", {"what": "neighbour_index", "frame": key})
             self._indexes[key] = ExactNeighbourIndex(self.encoded(key))
         return self._indexes[key]
+
+    def shared(self, key: str, factory: Callable[[], Any]) -> Any:
+        """A value computed once per audit by ``factory`` and shared by every check that asks for ``key``.
+
+        For artefacts other than encodings and indexes (a derived expectation suite, a fitted model);
+        keys should start with the module that defines them.
+        """
+        if key not in self._shared:
+            self._emit("artefact", {"what": key})
+            self._shared[key] = factory()
+        return self._shared[key]
 
     # ------------------------------------------------------------ progress
     def _emit(self, event: str, payload: dict[str, Any]) -> None:

@@ -214,6 +214,7 @@ class AuditResult:
     tool_version: str
     reference: dict[str, Any]
     notes: tuple[str, ...] = ()
+    columns: dict[str, Any] = field(default_factory=dict)
     run_info: dict[str, Any] = field(default_factory=dict)
     schema_version: str = SCHEMA_VERSION
 
@@ -244,6 +245,7 @@ class AuditResult:
             "policy": self.policy,
             "reference": self.reference,
             "notes": list(self.notes),
+            "columns": self.columns,
             "counts": self.counts(),
             "checks": [_check_to_dict(c) for c in self.checks_list],
             "run_info": self.run_info,
@@ -283,6 +285,7 @@ class AuditResult:
             tool_version=data["tool_version"],
             reference=data["reference"],
             notes=tuple(data.get("notes", ())),
+            columns=data.get("columns", {}),
             run_info=data.get("run_info", {}),
             schema_version=data.get("schema_version", SCHEMA_VERSION),
         )

@@ -51,6 +51,8 @@ class AlignedData:
     type_issues: tuple[TypeIssue, ...]
     nonfinite: dict[str, dict[str, int]]
     target: str | None = None
+    task: str | None = None
+    positive_label: str | None = None
     sensitive: tuple[str, ...] = ()
     text: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
@@ -142,6 +144,8 @@ def align(
     ids: Sequence[str] = (),
     quasi_identifiers: Sequence[str] = (),
     roles: dict[str, Role] | None = None,
+    task: str | None = None,
+    positive_label: str | None = None,
 ) -> AlignedData:
     """Align the tables by column name and coerce them to the real data's column roles."""
     if columns:
@@ -199,6 +203,7 @@ def align(
         for c in common
         if inferred[c] is Role.EMPTY
     )
+    resolved_task, resolved_label = _resolve_target(frames["real"], inferred, target, task, positive_label, real)
     return AlignedData(
         real=frames["real"],
         synth=frames["synthetic"],
@@ -210,9 +215,61 @@ def align(
         type_issues=tuple(issues),
         nonfinite=nonfinite,
         target=target,
+        task=resolved_task,
+        positive_label=resolved_label,
         sensitive=tuple(sensitive),
         text=tuple(c for c in common if inferred[c] is Role.TEXT),
         ids=tuple(c for c in common if inferred[c] is Role.IDENTIFIER),
         quasi_identifiers=tuple(quasi_identifiers),
         notes=notes,
     )
+
+
+def _resolve_target(
+    real: pd.DataFrame,
+    roles: dict[str, Role],
+    target: str | None,
+    task: str | None,
+    positive_label: str | None,
+    source: LoadedTable,
+) -> tuple[str | None, str | None]:
+    """The task (classification or regression) and, for a binary target, the positive label.
+
+    A numeric target with more than 10 distinct values is a regression target, anything else a
+    classification target. The default positive label of a binary target is its rarer class (the outcome
+    usually of interest: ``>50K``, ``default``, ``churn``).
+    """
+    if target is None:
+        if task is not None or positive_label is not None:
+            raise InputError("--task and --positive-label need an outcome column: name it with --target COL.")
+        return None, None
+    if task not in (None, "classification", "regression"):
+        raise InputError(f"--task must be 'classification' or 'regression'; got {task!r}.")
+    values = real[target].dropna()
+    if values.empty:
+        raise InputError(
+            f"the --target column {target!r} of the real file {source.source!r} has no values; name a column "
+            "that holds the outcome."
+        )
+    if task is None:
+        many_numbers = roles[target] in (Role.NUMERIC, Role.DATETIME) and values.nunique() > 10
+        task = "regression" if many_numbers else "classification"
+    if task == "regression":
+        if roles[target] is not Role.NUMERIC:
+            raise InputError(f"--task regression needs a numeric --target; {target!r} is {roles[target].value}.")
+        if positive_label is not None:
+            raise InputError("--positive-label applies to classification targets only.")
+        return task, None
+    labels = values.astype(str)
+    counts = labels.value_counts()
+    if positive_label is not None:
+        if positive_label not in counts.index:
+            shown = ", ".join(repr(v) for v in counts.index[:10])
+            raise InputError(
+                f"--positive-label {positive_label!r} does not occur in the --target column {target!r} of the real "
+                f"file {source.source!r}; its values include {shown}."
+            )
+        return task, positive_label
+    if len(counts) == 2:
+        return task, str(sorted(counts.index, key=lambda v: (counts[v], v))[0])
+    return task, None

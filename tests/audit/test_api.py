@@ -27,7 +27,7 @@ def test_audit_passes_clean_and_fails_copies(adult_split):
 
 
 def test_a_raising_check_becomes_error_and_the_audit_goes_on(adult_split, monkeypatch):
-    from synthaudit.checks.fidelity import MarginalDistributionCheck
+    from synthaudit.checks.fidelity.marginals import MarginalDistributionCheck
 
     def boom(self, ctx):
         raise ZeroDivisionError("simulated")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthaudit.checks.constraints import SchemaCheck
+from synthaudit.checks.constraints.schema import SchemaCheck
 from synthaudit.result import Status
 from tests.conftest import make_context
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthaudit.checks.fidelity import MarginalDistributionCheck, ks_statistic, total_variation_distance
+from synthaudit.checks.fidelity.marginals import MarginalDistributionCheck, ks_statistic, total_variation_distance
 from synthaudit.result import Status
 from tests.conftest import drop_missing, make_context, set_constant, shift_marginal
 

@@ -1,0 +1,1 @@
+"""Fidelity checks: whether the synthetic data has the real data's statistics (one module per check)."""
