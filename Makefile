@@ -31,7 +31,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check audit checks reports tests benchmarks
-	$(BIN)/mypy audit reports
+	$(BIN)/mypy --strict --disable-error-code no-any-return audit reports
 
 bench: install
 	$(BIN)/python benchmarks/run.py

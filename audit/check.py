@@ -226,7 +226,7 @@ class Check(ABC):
         return f"{type(self).__name__}({self.params!r})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.params == self.params  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.params == self.params
 
     def __hash__(self) -> int:
         return hash((type(self), self.params))

@@ -87,12 +87,12 @@ class RowEncoder:
             out[:, position] = np.where(missing, 0.0, values)
             out[:, position + 1] = missing
             position += 2
-        for spec in self.categorical:
-            values = frame[spec.column]
-            codes = pd.Categorical(values, categories=list(spec.categories)).codes.astype(np.int64)
-            width = len(spec.categories)
+        for cat_spec in self.categorical:
+            column = frame[cat_spec.column]
+            codes = pd.Categorical(column, categories=list(cat_spec.categories)).codes.astype(np.int64)
+            width = len(cat_spec.categories)
             slots = np.where(codes >= 0, codes, width)  # unknown category -> "other" slot
-            slots = np.where(values.isna().to_numpy(), width + 1, slots)  # missing -> its own slot
+            slots = np.where(column.isna().to_numpy(), width + 1, slots)  # missing -> its own slot
             out[np.arange(len(frame)), position + slots] = _ONE_HOT_SCALE
             position += width + 2
         return np.ascontiguousarray(out)

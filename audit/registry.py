@@ -58,9 +58,10 @@ def validate_check_class(obj: object, where: str) -> type[Check]:
         raise broken(f"suite must be a synthaudit.Suite; got {suite!r}")
     if not name.startswith(suite.value + "."):
         raise broken(f"name {name!r} must start with its suite {suite.value!r}")
-    if not isinstance(getattr(obj, "description", None), str) or not obj.description.strip():
+    description = getattr(obj, "description", None)
+    if not isinstance(description, str) or not description.strip():
         raise broken("description must be a non-empty one-line string")
-    needs = getattr(obj, "needs", frozenset())
+    needs: object = getattr(obj, "needs", frozenset())
     if not isinstance(needs, frozenset) or not all(isinstance(n, Need) for n in needs):
         raise broken("needs must be a frozenset of synthaudit.Need")
     params = getattr(obj, "Params", None)
@@ -70,7 +71,7 @@ def validate_check_class(obj: object, where: str) -> type[Check]:
         params()
     except Exception as exc:
         raise broken(f"Params() must validate with its defaults ({exc})") from exc
-    if not isinstance(obj.gating_metrics, tuple):
+    if not isinstance(getattr(obj, "gating_metrics", None), tuple):
         raise broken("gating_metrics must be a tuple of metric names")
     return obj
 

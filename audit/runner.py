@@ -42,7 +42,8 @@ def _matches(name: str, selectors: Sequence[str]) -> bool:
 
 def select_checks(names: Sequence[str], policy: Policy) -> Selection:
     """Apply ``only`` / ``skip`` (check names or whole suites) and per-check ``enabled: false``."""
-    chosen, left_out = [], []
+    chosen: list[str] = []
+    left_out: list[str] = []
     for name in sorted(names):
         enabled = policy.checks[name].enabled if name in policy.checks else True
         keep = enabled and (not policy.only or _matches(name, policy.only)) and not _matches(name, policy.skip)

@@ -35,8 +35,9 @@ def _canonical_column(values: pd.Series, role: Role) -> pd.Series:
     if role is Role.DATETIME:
         stamps = values.astype("int64").to_numpy()
         return pd.Series(np.where(values.isna().to_numpy(), np.iinfo(np.int64).min, stamps), index=values.index)
-    strings = values.astype(object).where(values.notna(), _MISSING)
-    return strings.map(lambda v: v.strip() if isinstance(v, str) else str(v))
+    present = values.notna()
+    strings = values.astype(str).str.strip()
+    return strings.where(present, _MISSING)
 
 
 def row_fingerprints(frame: pd.DataFrame, columns: tuple[str, ...], roles: dict[str, Role]) -> np.ndarray:

@@ -78,6 +78,25 @@ def render_summary(result: AuditResult, console: Console, *, verbose: bool = Fal
     for check in result.checks_list:
         if check.status in (Status.FAIL, Status.ERROR, Status.WARN) or verbose:
             console.print(f"  {check.name}: {check.summary}", markup=False, highlight=False)
+        if verbose:
+            sizes = ", ".join(f"{k}={v}" for k, v in sorted(check.sample_sizes.items()))
+            if sizes:
+                console.print(f"      sample sizes: {sizes}", style="dim", markup=False)
+            for metric in check.metrics:
+                console.print(
+                    f"      {metric.name} = {_number(metric.value)} (reference {_number(metric.reference_value)}, "
+                    f"warn {_number(metric.warn_threshold)}, fail {_number(metric.threshold)})",
+                    style="dim",
+                    markup=False,
+                )
+            if check.params:
+                console.print(f"      params: {check.params}", style="dim", markup=False)
+    if verbose:
+        timings = result.run_info.get("timings", {})
+        seconds = timings.get("checks_seconds", {})
+        if seconds:
+            shown = ", ".join(f"{k} {v:.2f}s" for k, v in seconds.items())
+            console.print(f"timings: load {timings.get('load_seconds', 0):.2f}s; {shown}", style="dim", markup=False)
     for note in (*result.notes, *result.gate.warnings):
         console.print(f"note: {note}", style="yellow", markup=False)
     counts = result.counts()

@@ -117,13 +117,13 @@ def _coerce(values: pd.Series, role: Role) -> tuple[pd.Series, int, int]:
         return out, before - int(out.notna().sum()) - nonfinite, nonfinite
     if role is Role.DATETIME:
         if pd.api.types.is_datetime64_any_dtype(values):
-            out = values
+            stamps = values
         else:
-            out = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True)
-        if getattr(out.dt, "tz", None) is not None:
-            out = out.dt.tz_convert("UTC").dt.tz_localize(None)
-        out = out.astype("datetime64[ns]")
-        return out, before - int(out.notna().sum()), 0
+            stamps = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True)
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        stamps = stamps.astype("datetime64[ns]")
+        return stamps, before - int(stamps.notna().sum()), 0
     if role is Role.BOOLEAN:
         strings = _as_strings(values)
         return strings.where(strings.isna(), strings.str.strip().str.lower()), 0, 0
