@@ -24,6 +24,7 @@ import pandas as pd
 from synthaudit.context import AuditContext
 from synthaudit.data.alignment import align
 from synthaudit.data.loading import LoadedTable, load_table
+from synthaudit.data.roles import Role
 from synthaudit.gate import decide_gate
 from synthaudit.policy import Policy, load_policy, resolve_params
 from synthaudit.registry import Registry, load_registry
@@ -196,6 +197,7 @@ def audit(
         quasi_identifiers=quasi_identifiers,
         task=task,
         positive_label=positive_label,
+        roles={column: Role(role) for column, role in resolved_policy.roles.items()},
     )
     timings["align_seconds"] = time.perf_counter() - tick
     ctx = AuditContext(data, seed=resolved_policy.seed, full=resolved_policy.full, progress=on_event)

@@ -63,6 +63,9 @@ class Policy(_Strict):
     checks: dict[str, CheckPolicy] = Field(default_factory=dict, description="Per-check settings.")
     waivers: tuple[WaiverSpec, ...] = Field((), description="Accepted failures, with owner and expiry.")
     include_examples: bool = Field(False, description="Allow reports to show real example values.")
+    roles: dict[str, Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier"]] = Field(
+        default_factory=dict, description="Column roles that override inference, by column name."
+    )
     max_rows: int | None = Field(None, gt=0, description="Seeded row cap per input file, for quick runs.")
     full: bool = Field(False, description="No sampling caps anywhere.")
 

@@ -26,6 +26,10 @@ include_examples: false # reports never show real values unless this is true
 # Checks that must run: one skipped for missing needs (say, no --holdout) fails the gate.
 # required: {required}
 
+# Column roles that override inference (numeric, categorical, boolean, datetime, text, identifier).
+# roles:
+#   zip_code: categorical
+
 # Run only some checks or suites, or skip some (names or suites such as `leakage`).
 # only: []
 # skip: []

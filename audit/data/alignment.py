@@ -178,6 +178,12 @@ def align(
                 "must hold real rows with the real data's columns."
             )
 
+    unknown = sorted(set(roles or {}) - set(common))
+    if unknown:
+        raise InputError(
+            f"the policy sets roles for {unknown}, which are not columns of both the real file {real.source!r} and "
+            f"the synthetic file {synth.source!r}; fix the column names under `roles:`."
+        )
     inferred = infer_roles(real.frame[common], text=text, ids=ids, overrides=roles)
     tables = {"real": real, "synthetic": synth, "holdout": holdout}
     frames: dict[str, pd.DataFrame] = {}

@@ -78,3 +78,10 @@ def test_no_gating_check_fails_the_gate(adult_split, seed):
     )
     assert not result.passed
     assert "no gating check ran" in result.gate.reasons[-1]
+
+
+def test_policy_roles_override_inference(adult_split):
+    real, holdout, synth = adult_split(17, real=1500, holdout=700, synth=700)
+    result = audit(real, synth, holdout=holdout, policy={"roles": {"education_num": "categorical"}})
+    assert result.columns["roles"]["education_num"] == "categorical"
+    assert result.columns["roles"]["age"] == "numeric"
