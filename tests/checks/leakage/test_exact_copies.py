@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthaudit.checks.leakage import ExactCopyCheck, row_fingerprints
+from synthaudit.checks.leakage.exact_copies import ExactCopyCheck, row_fingerprints
 from synthaudit.data.roles import Role
 from synthaudit.result import Status
 from tests.conftest import inject_exact_copies, make_context
