@@ -79,7 +79,7 @@ class DistanceToClosestRecordCheck(Check):
             0.01, gt=0, lt=0.5, description="A tighter quantile for a second, more sensitive gate on near-copies."
         )
         close_margin: Margin = Field(
-            Margin(warn_se=2.5, fail_se=4.0, warn_floor=0.005, fail_floor=0.01),
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.005, fail_floor=0.01),
             description="Margin over the reference's share of close rows (binomial standard error, share of rows).",
         )
         max_queries: int = Field(

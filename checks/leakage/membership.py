@@ -76,7 +76,7 @@ class MembershipInferenceCheck(Check):
         """Thresholds of ``leakage.membership``."""
 
         auc_margin: Margin = Field(
-            Margin(warn_se=2.5, fail_se=4.0, warn_floor=0.01, fail_floor=0.02),
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.01, fail_floor=0.02),
             description="Margin over the no-leakage AUC of 0.5.",
         )
         max_candidates: int = Field(

@@ -90,7 +90,7 @@ class RareRecordCheck(Check):
         """Thresholds of ``leakage.rare_records``."""
 
         rate_margin: Margin = Field(
-            Margin(warn_se=2.5, fail_se=4.0, warn_floor=0.01, fail_floor=0.03),
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.01, fail_floor=0.03),
             description="Margin over the control's success rate (binomial standard error, share of targets).",
         )
 
