@@ -1,0 +1,68 @@
+"""Shared machinery of the re-identification attacks (inference, linkability): targets and subset search.
+
+Both attacks follow Anonymeter's model (Giomi et al., 2023): an attacker holding the synthetic data attacks
+real training records; the same attack on holdout records (never seen by the generator) is the control.
+The risk is (r_attack − r_control) / (1 − r_control). Distances use the audit's encoding scheme
+(:class:`~synthaudit.encoding.RowEncoder`) restricted to the columns the attacker knows, searched exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synthaudit.context import AuditContext
+from synthaudit.encoding import RowEncoder
+from synthaudit.neighbours import ExactNeighbourIndex
+
+__all__ = ["AttackTargets", "attack_targets", "binomial_difference_se", "nearest_synthetic"]
+
+
+@dataclass(frozen=True)
+class AttackTargets:
+    """Equal numbers of training records (members) and holdout records (the control)."""
+
+    members: pd.DataFrame
+    controls: pd.DataFrame
+
+
+def attack_targets(ctx: AuditContext, stream: str, cap: int) -> AttackTargets:
+    """Seeded equal-size samples of training and holdout rows (``cap`` each unless ``--full``)."""
+    holdout = ctx.holdout
+    assert holdout is not None, "the attacks need a holdout (declared in the check's needs)"
+    n = min(len(ctx.real), len(holdout))
+    if not ctx.full:
+        n = min(n, cap)
+    return AttackTargets(
+        members=ctx.sample_rows(ctx.real, n, stream + ".members"),
+        controls=ctx.sample_rows(holdout, n, stream + ".controls"),
+    )
+
+
+def nearest_synthetic(
+    ctx: AuditContext, columns: Sequence[str], queries: Sequence[pd.DataFrame], k: int = 1
+) -> list[np.ndarray]:
+    """For each query frame, the positions (into ``ctx.synth``) of the ``k`` nearest synthetic rows.
+
+    Nearness is on ``columns`` only, encoded like the shared encoding (fitted on the real data); the index
+    over the synthetic rows is built once per column set and shared between checks.
+    """
+    key = "leakage.attacks.index." + "\x1f".join(columns)
+
+    def build() -> tuple[RowEncoder, ExactNeighbourIndex]:
+        encoder = RowEncoder.fit(ctx.real[list(columns)], ctx.roles)
+        return encoder, ExactNeighbourIndex(encoder.transform(ctx.synth[list(columns)]))
+
+    encoder, index = ctx.shared(key, build)
+    return [index.search(encoder.transform(frame[list(columns)]), k=k)[1] for frame in queries]
+
+
+def binomial_difference_se(p_attack: float, n_attack: int, p_control: float, n_control: int) -> float:
+    """Standard error of a difference of two success rates (pooled), never below one success in n."""
+    pooled = (p_attack * n_attack + p_control * n_control) / max(n_attack + n_control, 1)
+    variance = max(pooled * (1 - pooled), 1.0 / max(n_attack, 1))
+    return math.sqrt(variance * (1 / max(n_attack, 1) + 1 / max(n_control, 1)))
