@@ -25,6 +25,7 @@ from synthaudit.context import AuditContext
 from synthaudit.data.alignment import align
 from synthaudit.data.loading import LoadedTable, load_table
 from synthaudit.data.roles import Role
+from synthaudit.embeddings import EmbeddingOptions, default_cache_dir
 from synthaudit.gate import decide_gate
 from synthaudit.policy import Policy, load_policy, resolve_params
 from synthaudit.registry import Registry, load_registry
@@ -124,6 +125,9 @@ def audit(
     max_rows: int | None = None,
     full: bool | None = None,
     encoding: str = "utf-8",
+    embedding_model: str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    no_cache: bool = False,
     registry: Registry | None = None,
     on_event: Callable[[str, dict[str, Any]], None] | None = None,
     command_line: Sequence[str] | None = None,
@@ -145,6 +149,9 @@ def audit(
     policy
         A policy file path, mapping or :class:`~synthaudit.policy.Policy`; the keyword arguments ``seed``,
         ``preset``, ``only``, ``skip``, ``fail_on_warn``, ``max_rows`` and ``full`` override it.
+    embedding_model, cache_dir, no_cache
+        Text embeddings: a local model directory (default: the installed all-MiniLM-L6-v2), the private
+        cache directory (default ``~/.cache/synthaudit/embeddings``), or no cache at all.
     registry
         The checks to run; by default every check installed under the ``synthaudit.checks`` entry points.
 
@@ -200,7 +207,13 @@ def audit(
         roles={column: Role(role) for column, role in resolved_policy.roles.items()},
     )
     timings["align_seconds"] = time.perf_counter() - tick
-    ctx = AuditContext(data, seed=resolved_policy.seed, full=resolved_policy.full, progress=on_event)
+    embedding = EmbeddingOptions(
+        model=embedding_model,
+        cache_dir=None if no_cache else (Path(cache_dir) if cache_dir is not None else default_cache_dir()),
+    )
+    ctx = AuditContext(
+        data, seed=resolved_policy.seed, full=resolved_policy.full, progress=on_event, embedding=embedding
+    )
 
     run = {name: classes[name] for name in selection.run}
     providers = {entry.cls.name: entry.provider for entry in checks_registry}

@@ -157,6 +157,11 @@ def check_command(
     ] = None,
     fail_on_warn: Annotated[bool, typer.Option("--fail-on-warn", help="A warning fails the gate.")] = False,
     full: Annotated[bool, typer.Option("--full", help="No sampling caps anywhere.")] = False,
+    embedding_model: Annotated[
+        str | None, typer.Option(help="Local sentence-transformers model directory (default: all-MiniLM-L6-v2).")
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Embedding cache directory (private, 0700).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Keep no embedding cache on disk.")] = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON to this file.")] = None,
     report: Annotated[Path | None, typer.Option(help="HTML report path (default synthaudit-report.html).")] = None,
     encoding: Annotated[
@@ -196,6 +201,9 @@ def check_command(
                 max_rows=max_rows,
                 full=full or None,
                 encoding=encoding,
+                embedding_model=embedding_model,
+                cache_dir=cache_dir,
+                no_cache=no_cache,
                 on_event=progress,
                 command_line=["synthaudit", *sys.argv[1:]],
             )

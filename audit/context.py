@@ -28,10 +28,14 @@ import pandas as pd
 
 from synthaudit.data.alignment import AlignedData
 from synthaudit.data.roles import Role
+from synthaudit.embeddings import EmbeddingOptions, TextEmbedder, embeddings_unavailable_reason
 from synthaudit.encoding import RowEncoder
 from synthaudit.neighbours import ExactNeighbourIndex
 
-__all__ = ["AuditContext", "Pair"]
+__all__ = ["EMBEDDING_SAMPLE_ROWS", "AuditContext", "Pair"]
+
+EMBEDDING_SAMPLE_ROWS = 50_000
+"""Texts embedded per frame and column unless ``--full`` (a seeded sample, recorded by the checks)."""
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +67,13 @@ class AuditContext:
         seed: int = 0,
         full: bool = False,
         progress: ProgressCallback | None = None,
+        embedding: EmbeddingOptions | None = None,
     ) -> None:
         self.data = data
         self.seed = int(seed)
         self.full = full
+        self.embedding_options = embedding or EmbeddingOptions()
+        self._embedder: TextEmbedder | None = None
         self._progress = progress
         self._encoded: dict[str, np.ndarray] = {}
         self._indexes: dict[str, ExactNeighbourIndex] = {}
@@ -209,6 +216,38 @@ class AuditContext:
             self._emit("artefact", {"what": "neighbour_index", "frame": key})
             self._indexes[key] = ExactNeighbourIndex(self.encoded(key))
         return self._indexes[key]
+
+    @property
+    def embeddings_unavailable(self) -> str | None:
+        """Why text embeddings cannot be computed (with the install command), or ``None``."""
+        return embeddings_unavailable_reason(self.embedding_options)
+
+    @property
+    def embedder(self) -> TextEmbedder:
+        """The shared text embedder (model loaded on first use)."""
+        if self._embedder is None:
+            self._embedder = TextEmbedder(self.embedding_options)
+        return self._embedder
+
+    def text_embeddings(self, column: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(row numbers, vectors)`` of the non-missing texts of ``column`` in frame ``key``.
+
+        At most :data:`EMBEDDING_SAMPLE_ROWS` texts (a seeded sample) unless ``--full``; vectors are
+        L2-normalised float32, computed once per audit and cached on disk across audits.
+        """
+
+        def compute() -> tuple[np.ndarray, np.ndarray]:
+            texts = self.frame(key)[column].dropna().astype(str)
+            if not self.full:
+                texts = self.sample_rows(texts.to_frame(), EMBEDDING_SAMPLE_ROWS, f"embeddings.{key}")[column]
+
+            def report(done: int, total: int) -> None:
+                self._emit("embedding", {"column": column, "frame": key, "done": done, "total": total})
+
+            vectors = self.embedder.embed(texts.tolist(), progress=report)
+            return texts.index.to_numpy(), vectors
+
+        return self.shared(f"embeddings.{column}.{key}", compute)
 
     def shared(self, key: str, factory: Callable[[], Any]) -> Any:
         """A value computed once per audit by ``factory`` and shared by every check that asks for ``key``.
