@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ADULT := examples/adult
 
-.PHONY: install demo test lint bench clean
+.PHONY: install browser demo test lint bench clean
 
 # torch must come first and pinned: pip takes the local CPU build of 2.13.0 that way (anything else
 # downloads gigabytes of CUDA). sentence-transformers (the `text` extra) then finds it installed.
@@ -22,11 +22,18 @@ install: $(STAMP)
 # but fails on bad input (2) or an internal error (3).
 demo: install
 	@$(BIN)/synthaudit check $(ADULT)/real.csv $(ADULT)/synthetic.csv --holdout $(ADULT)/holdout.csv \
-		--target income --sensitive sex --sensitive race --json synthaudit-demo.json; \
+		--target income --sensitive sex --sensitive race --json synthaudit-demo.json --report synthaudit-report.html; \
 	code=$$?; if [ $$code -gt 1 ]; then exit $$code; fi; \
-	echo "demo finished: exit code $$code (0 = gate passed, 1 = gate failed); JSON result in synthaudit-demo.json"
+	echo "demo finished: exit code $$code (0 = gate passed, 1 = gate failed); report in synthaudit-report.html, JSON in synthaudit-demo.json"
 
-test: install
+# Debian's chromium drives the report's browser test (playwright talks to it over pipes; no download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium not installed: the browser test will be skipped"; fi; }
+
+test: install browser
 	$(BIN)/python -m pytest -q
 
 lint: install

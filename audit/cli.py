@@ -19,7 +19,9 @@ from rich.console import Console
 
 from synthaudit.errors import SynthauditError
 
-__all__ = ["ExitCode", "app", "main"]
+__all__ = ["DEFAULT_REPORT", "ExitCode", "app", "main"]
+
+DEFAULT_REPORT = Path("synthaudit-report.html")
 
 
 class ExitCode(IntEnum):
@@ -163,7 +165,10 @@ def check_command(
     cache_dir: Annotated[Path | None, typer.Option(help="Embedding cache directory (private, 0700).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Keep no embedding cache on disk.")] = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON to this file.")] = None,
-    report: Annotated[Path | None, typer.Option(help="HTML report path (default synthaudit-report.html).")] = None,
+    report: Annotated[Path, typer.Option(help="Self-contained HTML report to write.")] = DEFAULT_REPORT,
+    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML file (one testcase per check).")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write a Markdown summary (pull requests, CI).")] = None,
+    signoff: Annotated[str | None, typer.Option(help='Fill the report\'s sign-off block: "Name, Role".')] = None,
     encoding: Annotated[
         str, typer.Option(help="Input file encoding (UTF-8 with or without BOM by default).")
     ] = "utf-8",
@@ -174,10 +179,8 @@ def check_command(
 
     def action() -> int:
         from synthaudit.api import audit
-        from synthaudit.reports.json import write_json
         from synthaudit.reports.terminal import render_summary
 
-        err = _stderr()
         show_progress = not quiet and sys.stderr.isatty()
         with _Progress(show_progress) as progress:
             result = audit(
@@ -212,16 +215,9 @@ def check_command(
             out.print("PASSED" if result.passed else "FAILED", highlight=False)
         else:
             render_summary(result, out, verbose=verbose)
-        if json_path is not None:
-            write_json(result, json_path)
-            if not quiet:
-                err.print(f"JSON result written to {json_path}", markup=False)
-        if report is not None:
-            err.print(
-                f"note: the HTML report ({report}) is not written yet: the HTML renderer has not landed in "
-                "this version. Use --json for the full result.",
-                markup=False,
-            )
+        _write_outputs(
+            result, report=report, json_path=json_path, junit=junit, markdown=markdown, signoff=signoff, quiet=quiet
+        )
         return ExitCode.PASSED if result.passed else ExitCode.FAILED
 
     _guard(action)
@@ -300,9 +296,12 @@ def init_command(
 @app.command("report")
 def report_command(
     result_json: Annotated[Path, typer.Argument(help="A result written by `synthaudit check --json`.")],
-    report: Annotated[Path | None, typer.Option(help="HTML report path.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write the HTML report here.")] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML file.")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write a Markdown summary.")] = None,
+    signoff: Annotated[str | None, typer.Option(help='Fill the report\'s sign-off block: "Name, Role".')] = None,
 ) -> None:
-    """Re-render a saved JSON result without recomputing (terminal summary; exit code from its verdict)."""
+    """Re-render a saved JSON result without recomputing; exit code from its verdict."""
 
     def action() -> int:
         from synthaudit.errors import InputError
@@ -319,11 +318,55 @@ def report_command(
                 "`synthaudit check ... --json FILE`."
             ) from None
         render_summary(result, Console(highlight=False, width=max(Console().width, 100)))
-        if report is not None:
-            _stderr().print("note: the HTML renderer has not landed in this version; nothing written.")
+        _write_outputs(result, report=report, json_path=None, junit=junit, markdown=markdown, signoff=signoff)
         return ExitCode.PASSED if result.passed else ExitCode.FAILED
 
     _guard(action)
+
+
+def _write_outputs(
+    result: Any,
+    *,
+    report: Path | None,
+    json_path: Path | None,
+    junit: Path | None,
+    markdown: Path | None,
+    signoff: str | None,
+    quiet: bool = False,
+) -> None:
+    """Write every requested output; an unwritable path is bad usage (exit 2), not a bug."""
+    from synthaudit.errors import InputError
+    from synthaudit.reports.html import write_html
+    from synthaudit.reports.json import write_json
+    from synthaudit.reports.junit import write_junit
+    from synthaudit.reports.markdown import render_markdown, write_markdown
+
+    err = _stderr()
+    fail_on_warn = bool(result.policy.get("fail_on_warn"))
+    writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
+        ("JSON result", json_path, lambda path: write_json(result, path)),
+        ("HTML report", report, lambda path: write_html(result, path, signoff=signoff)),
+        ("JUnit XML", junit, lambda path: write_junit(result, path, fail_on_warn=fail_on_warn)),
+        ("Markdown summary", markdown, lambda path: write_markdown(result, path)),
+    ]
+    for label, path, write in writers:
+        if path is None:
+            continue
+        try:
+            write(path)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
+            ) from None
+        if not quiet:
+            err.print(f"{label} written to {path}", markup=False)
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_file:
+        try:
+            with open(summary_file, "a", encoding="utf-8") as handle:
+                handle.write(render_markdown(result) + "\n")
+        except OSError as exc:
+            err.print(f"note: could not append to $GITHUB_STEP_SUMMARY ({exc})", markup=False)
 
 
 def main() -> None:

@@ -69,6 +69,13 @@ def clean_files(tmp_path_factory, adult_population):
     return paths
 
 
+@pytest.fixture(autouse=True)
+def _work_in_tmp(tmp_path, monkeypatch):
+    """`synthaudit check` writes synthaudit-report.html into the working directory by default."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+
 def invoke(*args: str):
     return runner.invoke(app, list(map(str, args)))
 
@@ -216,8 +223,9 @@ def test_init_writes_a_valid_policy(tmp_path, clean_files):
 def test_report_rerenders_saved_json(clean_files, tmp_path):
     out = tmp_path / "r.json"
     invoke("check", clean_files["real"], clean_files["synth"], "--json", out)
-    result = invoke("report", out)
+    result = invoke("report", out, "--report", tmp_path / "again.html", "--junit", tmp_path / "j.xml")
     assert result.exit_code == 0 and "PASSED" in result.output
+    assert "<html" in (tmp_path / "again.html").read_text() and (tmp_path / "j.xml").exists()
     assert invoke("report", tmp_path / "nope.json").exit_code == ExitCode.USAGE_ERROR
 
 
@@ -270,3 +278,32 @@ def test_adult_example_runs(tmp_path):
     assert result.exit_code in (0, 1), result.output
     data = json.loads(out.read_text())
     assert data["inputs"]["synthetic"]["rows"] == 32561
+
+
+def test_check_writes_default_report_and_every_requested_output(clean_files, tmp_path, monkeypatch):
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = invoke(
+        "check",
+        clean_files["real"],
+        clean_files["synth"],
+        "--junit",
+        "j.xml",
+        "--markdown",
+        "s.md",
+        "--signoff",
+        "Ada Lovelace, Reviewer",
+    )
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "synthaudit-report.html").read_text()
+    assert "Ada Lovelace, Reviewer" in html and "Content-Security-Policy" in html
+    assert "<testsuite" in (tmp_path / "j.xml").read_text()
+    assert "PASSED" in (tmp_path / "s.md").read_text().upper()
+    assert summary.read_text() == (tmp_path / "s.md").read_text() + "\n"
+
+
+def test_unwritable_output_exits_2(clean_files, tmp_path):
+    (tmp_path / "blocked").write_text("a file, not a directory")
+    result = invoke("check", clean_files["real"], clean_files["synth"], "--report", "blocked/r.html")
+    assert result.exit_code == ExitCode.USAGE_ERROR
+    assert "cannot write the HTML report" in result.output

@@ -1,0 +1,489 @@
+"""Figure specs → small, deterministic inline SVG (matplotlib), or a table of the data when that is not possible.
+
+A check describes a figure as plain data (:class:`~synthaudit.result.FigureSpec`); this module draws it. Known
+kinds: ``histogram`` (``bin_edges`` and ``series`` of shares per bin, optional ``datetime`` for edges in
+seconds since the epoch), ``bars`` (``categories`` and ``series`` of values per category), ``heatmap``
+(``labels`` — or ``x_labels`` and ``y_labels`` — and ``matrix``, optional ``vmin`` / ``vmax``), ``distribution``
+(either a histogram's ``bin_edges`` and ``series``, or ``series`` of raw values drawn as cumulative
+distributions, optional ``markers`` {label: x}), and ``scatter`` (``series`` of ``{"x": [...], "y": [...]}`` or
+of ``[x, y]`` pairs). An unknown kind or malformed data never raises: it comes back as a
+:class:`FallbackTable` of the data, which the HTML template escapes like any other value.
+
+matplotlib is imported inside the functions (it is slow to import) and never through pyplot: each figure gets
+its own ``Figure`` with an Agg canvas, so a user's interactive backend is left alone. Output is deterministic:
+a fixed ``svg.hashsalt`` per figure (which also keeps clip-path ids unique between figures of one page), no
+date metadata, and text kept as ``<text>`` (``svg.fonttype = 'none'``) whose content matplotlib XML-escapes.
+Every SVG is then parsed and checked against an allow-list of elements and attributes before it is returned,
+so a figure can only ever contain drawing.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import logging
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from synthaudit.result import FigureSpec
+
+__all__ = [
+    "KNOWN_KINDS",
+    "FallbackTable",
+    "FigureDataError",
+    "RenderedFigure",
+    "fallback_table",
+    "figure_svg",
+    "render_figure",
+]
+
+logger = logging.getLogger(__name__)
+
+KNOWN_KINDS = ("histogram", "bars", "heatmap", "distribution", "scatter")
+"""Figure kinds drawn as SVG; any other kind is shown as a table."""
+
+MAX_TABLE_ROWS = 200
+"""Rows of a fallback table shown at most (the rest are counted, not shown)."""
+
+_MAX_LABEL = 40
+_MAX_POINTS = 800
+_ECDF_POINTS = 400
+
+# Okabe–Ito palette (distinguishable with the common colour-vision deficiencies); fixed colours for the names
+# checks use, so "real" is the same blue in every figure of a report.
+_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+_NAMED_COLOURS = {
+    "real": "#0072B2",
+    "synthetic": "#E69F00",
+    "holdout": "#009E73",
+    "reference": "#009E73",
+}
+
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK_NS = "http://www.w3.org/1999/xlink"
+_ALLOWED_ELEMENTS = frozenset(
+    {"svg", "g", "path", "defs", "style", "clipPath", "use", "text", "tspan", "rect", "line", "polyline", "polygon"}
+    | {"circle", "ellipse", "title", "desc"}
+)
+_ALLOWED_ATTRIBUTES = frozenset(
+    {"width", "height", "viewBox", "version", "id", "d", "style", "clip-path", "transform", "x", "y", "type"}
+    | {"class", "role", "focusable", "aria-hidden", "points", "x1", "x2", "y1", "y2", "cx", "cy", "r", "rx", "ry"}
+    | {"fill", "stroke", "stroke-width", "text-anchor", "dominant-baseline", "preserveAspectRatio"}
+)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class FigureDataError(ValueError):
+    """A figure spec whose data does not have the shape its kind needs."""
+
+
+@dataclass(frozen=True, slots=True)
+class FallbackTable:
+    """A figure's data as a table: raw cell values (the renderer formats and escapes them).
+
+    ``columns`` and ``rows`` hold the list-valued fields side by side (one column per list); ``fields``
+    holds everything else as (name, value) pairs; ``hidden_rows`` counts rows left out past
+    :data:`MAX_TABLE_ROWS`.
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    fields: tuple[tuple[str, Any], ...] = ()
+    hidden_rows: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFigure:
+    """One figure ready for a report: SVG markup made from numbers, or a table of the data, never both."""
+
+    kind: str
+    title: str
+    svg: str | None = None
+    table: FallbackTable | None = None
+    note: str = ""
+
+
+# --------------------------------------------------------------------------------------------- data checks
+def _number(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FigureDataError(f"{what} must be a number; got {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise FigureDataError(f"{what} must be finite; got {number!r}")
+    return number
+
+
+def _numbers(values: Any, what: str, *, length: int | None = None, minimum: int = 1) -> list[float]:
+    if not isinstance(values, list | tuple):
+        raise FigureDataError(f"{what} must be a list of numbers; got {type(values).__name__}")
+    out = [_number(v, f"{what}[{i}]") for i, v in enumerate(values)]
+    if length is not None and len(out) != length:
+        raise FigureDataError(f"{what} must have {length} values; got {len(out)}")
+    if len(out) < minimum:
+        raise FigureDataError(f"{what} must have at least {minimum} value(s); got {len(out)}")
+    return out
+
+
+def _series(data: Mapping[str, Any], key: str = "series") -> dict[str, Any]:
+    series = data.get(key)
+    if not isinstance(series, Mapping) or not series:
+        raise FigureDataError(f"data[{key!r}] must be a non-empty mapping of series name to values")
+    if len(series) > len(_PALETTE):
+        raise FigureDataError(f"data[{key!r}] has {len(series)} series; at most {len(_PALETTE)} can be drawn")
+    # Sorted by name, as the JSON result stores them, so a re-loaded result draws the same figure.
+    return {str(k): series[k] for k in sorted(series, key=str)}
+
+
+def _labels(values: Any, what: str, *, length: int | None = None) -> list[str]:
+    if not isinstance(values, list | tuple) or not values:
+        raise FigureDataError(f"{what} must be a non-empty list of labels")
+    if length is not None and len(values) != length:
+        raise FigureDataError(f"{what} must have {length} labels; got {len(values)}")
+    return [_label(v) for v in values]
+
+
+def _label(value: Any, limit: int = _MAX_LABEL) -> str:
+    """A label for matplotlib: a string without control characters, shortened (matplotlib escapes it)."""
+    text = _CONTROL_CHARS.sub("", str(value)).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _colour(name: str, index: int) -> str:
+    return _NAMED_COLOURS.get(name.lower(), _PALETTE[index % len(_PALETTE)])
+
+
+# --------------------------------------------------------------------------------------------- drawing
+def _style() -> dict[str, Any]:
+    return {
+        "svg.fonttype": "none",
+        "text.parse_math": False,
+        "font.size": 9.0,
+        "axes.titlesize": 9.0,
+        "axes.labelsize": 9.0,
+        "xtick.labelsize": 8.0,
+        "ytick.labelsize": 8.0,
+        "legend.fontsize": 8.0,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.edgecolor": "#9ca3af",
+        "axes.labelcolor": "#374151",
+        "xtick.color": "#4b5563",
+        "ytick.color": "#4b5563",
+        "axes.grid": True,
+        "axes.axisbelow": True,
+        "grid.color": "#e5e7eb",
+        "grid.linewidth": 0.6,
+        "legend.frameon": False,
+        "figure.facecolor": "white",
+        "axes.facecolor": "white",
+        "path.simplify": True,
+    }
+
+
+def _new_figure(width: float, height: float) -> Any:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _draw_histogram(fig: Any, spec: FigureSpec) -> None:
+    data = spec.data
+    edges = _numbers(data.get("bin_edges"), "data['bin_edges']", minimum=2)
+    if any(b <= a for a, b in itertools.pairwise(edges)):
+        raise FigureDataError("data['bin_edges'] must be strictly increasing")
+    series = _series(data)
+    ax = fig.add_subplot()
+    if data.get("datetime") is True:
+        import matplotlib.dates as mdates
+
+        edges = [e / 86400.0 for e in edges]  # seconds since the epoch → matplotlib's days since the epoch
+        locator = mdates.AutoDateLocator()  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    for i, (name, values) in enumerate(series.items()):
+        heights = _numbers(values, f"data['series'][{name!r}]", length=len(edges) - 1)
+        colour = _colour(name, i)
+        ax.stairs(heights, edges, fill=True, color=colour, alpha=0.22, linewidth=0)
+        ax.stairs(heights, edges, color=colour, linewidth=1.4, label=_label(name))
+    ax.set_ylim(bottom=0)
+    ax.margins(x=0)
+    ax.grid(axis="x", visible=False)
+    _finish(ax, spec, legend=True)
+
+
+def _draw_bars(fig: Any, spec: FigureSpec) -> None:
+    data = spec.data
+    categories = _labels(data.get("categories"), "data['categories']")
+    series = _series(data)
+    n, k = len(categories), len(series)
+    fig.set_size_inches(5.0, min(9.0, 1.0 + 0.22 * n * max(1, k) ** 0.5 + 0.1 * k))
+    ax = fig.add_subplot()
+    height = 0.8 / k
+    for i, (name, values) in enumerate(series.items()):
+        widths = _numbers(values, f"data['series'][{name!r}]", length=n)
+        positions = [c + (i - (k - 1) / 2) * height for c in range(n)]
+        ax.barh(positions, widths, height=height * 0.92, color=_colour(name, i), label=_label(name))
+    ax.set_yticks(range(n), categories)
+    ax.invert_yaxis()  # first category (the worst, as given) at the top
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0)
+    _finish(ax, spec, legend=k > 1, swap_labels=True)
+
+
+def _draw_heatmap(fig: Any, spec: FigureSpec) -> None:
+    data = spec.data
+    matrix_data = data.get("matrix")
+    if not isinstance(matrix_data, list | tuple) or not matrix_data:
+        raise FigureDataError("data['matrix'] must be a non-empty list of rows")
+    rows = [_numbers(row, f"data['matrix'][{i}]") for i, row in enumerate(matrix_data)]
+    if len({len(r) for r in rows}) != 1:
+        raise FigureDataError("data['matrix'] rows must all have the same length")
+    n_rows, n_cols = len(rows), len(rows[0])
+    if "labels" in data:
+        y_labels = _labels(data["labels"], "data['labels']", length=n_rows)
+        x_labels = _labels(data["labels"], "data['labels']", length=n_cols)
+    else:
+        y_labels = _labels(data.get("y_labels"), "data['y_labels']", length=n_rows)
+        x_labels = _labels(data.get("x_labels"), "data['x_labels']", length=n_cols)
+    if n_rows > 60 or n_cols > 60:
+        raise FigureDataError(f"a {n_rows}×{n_cols} heatmap is too large to draw; shown as a table")
+    flat = [v for row in rows for v in row]
+    low = _number(data["vmin"], "data['vmin']") if data.get("vmin") is not None else min(flat)
+    high = _number(data["vmax"], "data['vmax']") if data.get("vmax") is not None else max(flat)
+    diverging = low < 0 < high
+    if diverging:
+        bound = max(abs(low), abs(high))
+        low, high, name = -bound, bound, "RdBu_r"
+    else:
+        name = "Blues"
+    import matplotlib
+
+    # A stepped colour scale: easier to read off than a continuous one, and its colour bar stays vector.
+    cmap = matplotlib.colormaps[name].resampled(16)
+    if high <= low:
+        high = low + 1.0
+    side = min(8.0, 1.6 + 0.32 * max(n_rows, n_cols))
+    fig.set_size_inches(min(8.0, side + 1.0), side)
+    ax = fig.add_subplot()
+    mesh = ax.pcolormesh(rows, cmap=cmap, vmin=low, vmax=high, edgecolors="white", linewidth=0.5)
+    ax.set_xticks([c + 0.5 for c in range(n_cols)], x_labels, rotation=45, ha="right", rotation_mode="anchor")
+    ax.set_yticks([r + 0.5 for r in range(n_rows)], y_labels)
+    ax.invert_yaxis()
+    ax.set_aspect("equal")
+    ax.grid(visible=False)
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if n_rows * n_cols <= 144:
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                shade = abs(value - (0 if diverging else low)) / ((high - low) / (2 if diverging else 1))
+                ax.text(
+                    c + 0.5,
+                    r + 0.5,
+                    f"{value:.2g}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if shade > 0.6 else "#111827",
+                )
+    fig.colorbar(mesh, ax=ax, shrink=0.8)
+    _finish(ax, spec, legend=False)
+
+
+def _draw_distribution(fig: Any, spec: FigureSpec) -> None:
+    if "bin_edges" in spec.data:
+        _draw_histogram(fig, spec)
+        return
+    import numpy as np
+
+    series = _series(spec.data)
+    ax = fig.add_subplot()
+    for i, (name, values) in enumerate(series.items()):
+        sample = np.sort(np.asarray(_numbers(values, f"data['series'][{name!r}]"), dtype=float))
+        if len(sample) > _ECDF_POINTS:  # the curve's shape at display resolution, not every point
+            levels = np.linspace(0.0, 1.0, _ECDF_POINTS)
+            xs, ys = np.quantile(sample, levels), levels
+        else:
+            xs, ys = sample, np.arange(1, len(sample) + 1) / len(sample)
+        ax.step(xs, ys, where="post", color=_colour(name, i), linewidth=1.5, label=_label(name))
+    markers = spec.data.get("markers") or {}
+    if not isinstance(markers, Mapping):
+        raise FigureDataError("data['markers'] must map a label to an x value")
+    for j, (label, x) in enumerate(sorted(markers.items(), key=lambda item: str(item[0]))):
+        ax.axvline(_number(x, f"data['markers'][{label!r}]"), color="#6b7280", linestyle=(0, (4, 2 + j)), linewidth=1)
+        ax.annotate(
+            _label(label),
+            (_number(x, "marker"), 1.0),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            rotation=90,
+            va="top",
+            ha="right",
+            color="#4b5563",
+        )
+    ax.set_ylim(0, 1.02)
+    if not spec.y_label:
+        ax.set_ylabel("cumulative share")
+    _finish(ax, spec, legend=True)
+
+
+def _points(values: Any, what: str) -> tuple[list[float], list[float]]:
+    if isinstance(values, Mapping):
+        xs = _numbers(values.get("x"), f"{what}['x']")
+        ys = _numbers(values.get("y"), f"{what}['y']", length=len(xs))
+        return xs, ys
+    if isinstance(values, list | tuple) and values:
+        pairs = [_numbers(p, f"{what}[{i}]", length=2) for i, p in enumerate(values)]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    raise FigureDataError(f"{what} must be {{'x': [...], 'y': [...]}} or a list of [x, y] pairs")
+
+
+def _draw_scatter(fig: Any, spec: FigureSpec) -> None:
+    series = _series(spec.data)
+    ax = fig.add_subplot()
+    for i, (name, values) in enumerate(series.items()):
+        xs, ys = _points(values, f"data['series'][{name!r}]")
+        step = max(1, math.ceil(len(xs) / _MAX_POINTS))  # a fixed stride keeps the SVG small and deterministic
+        ax.scatter(xs[::step], ys[::step], s=12, alpha=0.6, color=_colour(name, i), label=_label(name), linewidths=0)
+    _finish(ax, spec, legend=True)
+
+
+def _finish(ax: Any, spec: FigureSpec, *, legend: bool, swap_labels: bool = False) -> None:
+    x_label, y_label = (spec.y_label, spec.x_label) if swap_labels else (spec.x_label, spec.y_label)
+    if x_label:
+        ax.set_xlabel(_label(x_label, 2 * _MAX_LABEL))
+    if y_label:
+        ax.set_ylabel(_label(y_label, _MAX_LABEL))
+    if legend:
+        ax.legend(loc="best")
+
+
+_DRAWERS = {
+    "histogram": _draw_histogram,
+    "bars": _draw_bars,
+    "heatmap": _draw_heatmap,
+    "distribution": _draw_distribution,
+    "scatter": _draw_scatter,
+}
+
+
+# --------------------------------------------------------------------------------------------- SVG output
+def _tidy_svg(raw: str) -> str:
+    """Inline-ready SVG: no XML prolog or metadata, no per-text font lists (the page's CSS sets the font)."""
+    svg = raw[raw.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r"font-family:[^;\"]*;?\s*", "", svg)
+    svg = re.sub(r'<g id="[^"]*">', "<g>", svg)  # matplotlib's group names repeat between figures; unused
+    svg = re.sub(r"\s*\n\s*", " ", svg)
+    svg = re.sub(r">\s+<", "><", svg)
+    svg = svg.replace("<svg ", '<svg class="chart" role="img" focusable="false" ', 1)
+    return svg.strip()
+
+
+def _check_svg(svg: str) -> None:
+    """Raise unless ``svg`` parses and holds only drawing: allow-listed elements, no events, local links."""
+    root = ET.fromstring(svg)
+    for element in root.iter():
+        tag = element.tag.rpartition("}")[2]
+        if tag not in _ALLOWED_ELEMENTS:
+            raise FigureDataError(f"unexpected SVG element <{tag}>")
+        for name, value in element.attrib.items():
+            namespace, _, local = name.rpartition("}")
+            if namespace.lstrip("{") == _XLINK_NS and local == "href":
+                if not value.startswith("#"):
+                    raise FigureDataError("SVG link outside the figure")
+                continue
+            if local not in _ALLOWED_ATTRIBUTES:
+                raise FigureDataError(f"unexpected SVG attribute {local!r}")
+        if "url(" in element.attrib.get("style", "").replace("url(#", ""):
+            raise FigureDataError("SVG style refers outside the figure")
+
+
+def figure_svg(spec: FigureSpec, *, key: str = "") -> str:
+    """Draw ``spec`` as inline SVG markup; raise :class:`FigureDataError` when its data does not fit its kind.
+
+    Parameters
+    ----------
+    spec
+        The figure spec; its ``kind`` must be one of :data:`KNOWN_KINDS`.
+    key
+        A name unique within the page (e.g. the check's anchor and the figure's index). It salts the SVG's
+        internal ids, so that several figures inlined in one page never share an id, and the same figure
+        always gets the same bytes.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element with a ``viewBox``, built only from the spec's numbers and (escaped) labels.
+    """
+    drawer = _DRAWERS.get(spec.kind)
+    if drawer is None:
+        raise FigureDataError(f"unknown figure kind {spec.kind!r}; known kinds are {', '.join(KNOWN_KINDS)}")
+    if not isinstance(spec.data, Mapping):
+        raise FigureDataError("figure data must be a mapping")
+    import matplotlib
+
+    style: Any = {**_style(), "svg.hashsalt": f"synthaudit:{key}"}
+    with matplotlib.rc_context(style):
+        fig = _new_figure(5.0, 2.7)
+        drawer(fig, spec)
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = _tidy_svg(buffer.getvalue())
+    _check_svg(svg)
+    return svg
+
+
+# --------------------------------------------------------------------------------------------- fallback
+def _cell(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def fallback_table(data: Any) -> FallbackTable:
+    """The figure's data as a table: list-valued fields side by side, the rest as name/value pairs."""
+    if not isinstance(data, Mapping):
+        return FallbackTable(columns=(), rows=(), fields=(("data", _cell(data)),))
+    flat: dict[str, Any] = {}
+    for key, value in sorted(data.items(), key=lambda item: str(item[0])):
+        if isinstance(value, Mapping) and all(isinstance(v, list | tuple) for v in value.values()) and value:
+            for sub, values in sorted(value.items(), key=lambda item: str(item[0])):
+                flat[f"{key}: {sub}"] = values
+        else:
+            flat[str(key)] = value
+    columns = tuple(k for k, v in flat.items() if isinstance(v, list | tuple))
+    fields = tuple((k, _cell(v)) for k, v in flat.items() if k not in columns)
+    length = max((len(flat[c]) for c in columns), default=0)
+    shown = min(length, MAX_TABLE_ROWS)
+    rows = tuple(tuple(_cell(flat[c][i]) if i < len(flat[c]) else None for c in columns) for i in range(shown))
+    return FallbackTable(columns=columns, rows=rows, fields=fields, hidden_rows=length - shown)
+
+
+def render_figure(spec: FigureSpec, *, key: str = "") -> RenderedFigure:
+    """Draw ``spec`` as SVG, or fall back to a table of its data (unknown kind, malformed data); never raises."""
+    title = str(spec.title)
+    if spec.kind not in _DRAWERS:
+        note = f"No drawing for figure kind “{spec.kind}”; its data is shown as a table."
+        return RenderedFigure(kind=str(spec.kind), title=title, table=fallback_table(spec.data), note=note)
+    try:
+        return RenderedFigure(kind=spec.kind, title=title, svg=figure_svg(spec, key=key))
+    except Exception as exc:  # any failure to draw (bad data, a matplotlib error) must not sink the report
+        logger.debug("figure %r (%s) shown as a table: %s", title, spec.kind, exc, exc_info=True)
+        note = f"The figure could not be drawn ({_short(exc)}); its data is shown as a table."
+        return RenderedFigure(kind=spec.kind, title=title, table=fallback_table(spec.data), note=note)
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 160 else text[:159] + "…"
