@@ -11,6 +11,7 @@ silently: they become missing and the schema check reports them.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +22,23 @@ from synthaudit.data.loading import LoadedTable
 from synthaudit.data.roles import Role, infer_roles
 from synthaudit.errors import InputError
 
-__all__ = ["AlignedData", "TypeIssue", "align"]
+__all__ = ["PROTECTED_ATTRIBUTE_WORDS", "AlignedData", "TypeIssue", "align", "infer_sensitive_columns"]
+
+PROTECTED_ATTRIBUTE_WORDS = (
+    ("sex",),
+    ("gender",),
+    ("race",),
+    ("ethnicity",),
+    ("ethnic",),
+    ("age",),
+    ("religion",),
+    ("nationality",),
+    ("marital", "status"),
+    ("marital",),
+    ("disability",),
+    ("disabled",),
+)
+"""Protected attributes matched as whole words or tokens of a column name (``age`` never matches ``page``)."""
 
 SIDES = ("real", "synthetic", "holdout")
 
@@ -54,6 +71,7 @@ class AlignedData:
     task: str | None = None
     positive_label: str | None = None
     sensitive: tuple[str, ...] = ()
+    sensitive_inferred: bool = False
     text: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
     quasi_identifiers: tuple[str, ...] = ()
@@ -67,6 +85,28 @@ class AlignedData:
     def columns_with(self, *roles: Role) -> tuple[str, ...]:
         """Common columns whose role is one of ``roles``."""
         return tuple(c for c in self.columns if self.roles[c] in roles)
+
+
+def _name_tokens(name: str) -> list[str]:
+    """Lower-case word tokens of a column name: ``maritalStatus`` / ``marital-status`` → marital, status."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [t for t in re.split(r"[^a-z0-9]+", spaced.lower()) if t]
+
+
+def infer_sensitive_columns(columns: Sequence[str], roles: dict[str, Role]) -> tuple[str, ...]:
+    """Columns whose name contains a protected attribute as a whole token (see PROTECTED_ATTRIBUTE_WORDS)."""
+    found = []
+    for column in columns:
+        if roles.get(column) in (Role.IDENTIFIER, Role.TEXT, Role.EMPTY):
+            continue
+        tokens = _name_tokens(column)
+        if any(
+            tokens[i : i + len(words)] == list(words)
+            for words in PROTECTED_ATTRIBUTE_WORDS
+            for i in range(len(tokens) - len(words) + 1)
+        ):
+            found.append(column)
+    return tuple(found)
 
 
 def _suggest(name: str, choices: Sequence[str]) -> str:
@@ -209,6 +249,13 @@ def align(
         for c in common
         if inferred[c] is Role.EMPTY
     )
+    inferred_sensitive = () if sensitive else infer_sensitive_columns(common, inferred)
+    if inferred_sensitive:
+        notes = (
+            *notes,
+            f"no --sensitive column given: using {list(inferred_sensitive)}, inferred from column names; balance "
+            "checks on inferred columns warn but do not fail until you name them with --sensitive",
+        )
     resolved_task, resolved_label = _resolve_target(frames["real"], inferred, target, task, positive_label, real)
     return AlignedData(
         real=frames["real"],
@@ -223,7 +270,8 @@ def align(
         target=target,
         task=resolved_task,
         positive_label=resolved_label,
-        sensitive=tuple(sensitive),
+        sensitive=tuple(sensitive) or inferred_sensitive,
+        sensitive_inferred=not sensitive and bool(inferred_sensitive),
         text=tuple(c for c in common if inferred[c] is Role.TEXT),
         ids=tuple(c for c in common if inferred[c] is Role.IDENTIFIER),
         quasi_identifiers=tuple(quasi_identifiers),

@@ -68,3 +68,38 @@ def test_empty_real_column_is_noted():
     data = align(_t(real, "real"), _t(real, "synthetic"))
     assert data.roles["e"] is Role.EMPTY
     assert any("'e'" in note for note in data.notes)
+
+
+@pytest.mark.parametrize(
+    ("name", "sensitive"),
+    [
+        ("sex", True),
+        ("Gender", True),
+        ("race", True),
+        ("age", True),
+        ("patient_age", True),
+        ("maritalStatus", True),
+        ("marital-status", True),
+        ("page", False),
+        ("wage", False),
+        ("trace_id", False),
+        ("usage", False),
+        ("ethnicity_code", True),
+        ("religion", True),
+        ("disability", True),
+        ("nationality", True),
+    ],
+)
+def test_sensitive_columns_inferred_by_whole_word(name, sensitive):
+    from synthaudit.data.alignment import infer_sensitive_columns
+
+    assert bool(infer_sensitive_columns([name], {name: Role.CATEGORICAL})) is sensitive
+
+
+def test_inferred_sensitive_columns_are_flagged_and_noted():
+    real = pd.DataFrame({"sex": ["f", "m"] * 20, "wage": range(40)})
+    data = align(_t(real, "real"), _t(real, "synthetic"))
+    assert data.sensitive == ("sex",) and data.sensitive_inferred
+    assert any("inferred from column names" in n for n in data.notes)
+    named = align(_t(real, "real"), _t(real, "synthetic"), sensitive=["wage"])
+    assert named.sensitive == ("wage",) and not named.sensitive_inferred
