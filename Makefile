@@ -40,7 +40,18 @@ lint: install
 	$(BIN)/ruff check audit checks reports tests benchmarks
 	$(BIN)/mypy --strict --disable-error-code no-any-return audit reports
 
-bench: install
+# The anchors synthaudit is measured against live in their own environments, never as dependencies.
+.venv-sdmetrics/.stamp:
+	$(PYTHON) -m venv .venv-sdmetrics
+	.venv-sdmetrics/bin/pip install --quiet "sdmetrics>=0.18" "pandas<3"
+	touch $@
+
+.venv-anonymeter/.stamp:
+	$(PYTHON) -m venv .venv-anonymeter
+	.venv-anonymeter/bin/pip install --quiet anonymeter
+	touch $@
+
+bench: install .venv-sdmetrics/.stamp .venv-anonymeter/.stamp
 	$(BIN)/python benchmarks/run.py
 
 clean:

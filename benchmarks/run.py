@@ -9,6 +9,6 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
-    for script, args in (("clean_pass_rate.py", ["--seeds", "200"]), ("throughput.py", [])):
+    for script, args in (("clean_pass_rate.py", ["--seeds", "200"]), ("anchors.py", []), ("throughput.py", [])):
         print(f"== {script}", flush=True)
         subprocess.run([sys.executable, str(HERE / script), *args], check=True)
