@@ -201,7 +201,7 @@ class AuditContext:
     @cached_property
     def encoder(self) -> RowEncoder:
         """The row encoder, fitted once on the real data (identifier, text and empty columns left out)."""
-        return RowEncoder.fit(self.real, self.roles)
+        return RowEncoder.fit(self.real, self.roles, others=[f for f in (self.synth, self.holdout) if f is not None])
 
     def encoded(self, key: str) -> np.ndarray:
         """The numeric encoding (float32, rows × features) of the frame ``key``, computed once."""

@@ -10,7 +10,7 @@ and empty columns are left out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +44,8 @@ class _NumericSpec:
 class _CategoricalSpec:
     column: str
     categories: tuple[str, ...]
+    has_other_slot: bool = True
+    has_missing_slot: bool = True
 
 
 @dataclass(frozen=True)
@@ -54,28 +56,38 @@ class RowEncoder:
     categorical: tuple[_CategoricalSpec, ...]
 
     @classmethod
-    def fit(cls, real: pd.DataFrame, roles: Mapping[str, Role]) -> RowEncoder:
-        """Learn scales and category lists from the real data."""
+    def fit(cls, real: pd.DataFrame, roles: Mapping[str, Role], others: Sequence[pd.DataFrame] = ()) -> RowEncoder:
+        """Learn scales and category lists from the real data.
+
+        ``others`` are the other frames that will be encoded: a missing-value or "other category" slot
+        that no frame can use is left out, which shrinks the encoding without changing any distance.
+        """
+        frames = [real, *(f for f in others if f is not None)]
         numeric = []
         categorical = []
         for column in real.columns:
             role = roles[column]
+            any_missing = any(bool(f[column].isna().any()) for f in frames if column in f)
             if role in (Role.NUMERIC, Role.DATETIME):
                 values = _as_float(real[column])
                 finite = values[np.isfinite(values)]
                 mean = float(finite.mean()) if len(finite) else 0.0
                 std = float(finite.std()) if len(finite) else 0.0
-                numeric.append(_NumericSpec(column, mean, std if std > 0 else 1.0, True))
+                numeric.append(_NumericSpec(column, mean, std if std > 0 else 1.0, any_missing))
             elif role in (Role.CATEGORICAL, Role.BOOLEAN):
                 counts = real[column].value_counts(dropna=True)
                 top = sorted(counts.index[:MAX_CATEGORIES_PER_COLUMN].astype(str))
-                categorical.append(_CategoricalSpec(column, tuple(top)))
+                known = set(top)
+                unseen = any(not set(f[column].dropna().unique()) <= known for f in frames if column in f)
+                categorical.append(_CategoricalSpec(column, tuple(top), unseen, any_missing))
         return cls(tuple(numeric), tuple(categorical))
 
     @property
     def n_features(self) -> int:
         """Width of the encoding."""
-        return sum(2 for _ in self.numeric) + sum(len(c.categories) + 2 for c in self.categorical)
+        return sum(1 + n.has_missing_slot for n in self.numeric) + sum(
+            len(c.categories) + c.has_other_slot + c.has_missing_slot for c in self.categorical
+        )
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """Encode ``frame`` (which must have the fitted columns) as a C-contiguous float32 matrix."""
@@ -85,14 +97,18 @@ class RowEncoder:
             values = (_as_float(frame[spec.column]) - spec.mean) / spec.scale
             missing = ~np.isfinite(values)
             out[:, position] = np.where(missing, 0.0, values)
-            out[:, position + 1] = missing
-            position += 2
+            if spec.has_missing_slot:
+                out[:, position + 1] = missing
+            position += 1 + spec.has_missing_slot
         for cat_spec in self.categorical:
             column = frame[cat_spec.column]
             codes = pd.Categorical(column, categories=list(cat_spec.categories)).codes.astype(np.int64)
             width = len(cat_spec.categories)
-            slots = np.where(codes >= 0, codes, width)  # unknown category -> "other" slot
-            slots = np.where(column.isna().to_numpy(), width + 1, slots)  # missing -> its own slot
-            out[np.arange(len(frame)), position + slots] = _ONE_HOT_SCALE
-            position += width + 2
+            other = width if cat_spec.has_other_slot else -1
+            missing_slot = width + cat_spec.has_other_slot if cat_spec.has_missing_slot else -1
+            slots = np.where(codes >= 0, codes, other)  # unknown category -> "other" slot
+            slots = np.where(column.isna().to_numpy(), missing_slot, slots)  # missing -> its own slot
+            rows = np.flatnonzero(slots >= 0)  # a slot left out is only possible for values never seen
+            out[rows, position + slots[rows]] = _ONE_HOT_SCALE
+            position += width + cat_spec.has_other_slot + cat_spec.has_missing_slot
         return np.ascontiguousarray(out)

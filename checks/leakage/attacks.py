@@ -54,7 +54,8 @@ def nearest_synthetic(
     key = "leakage.attacks.index." + "\x1f".join(columns)
 
     def build() -> tuple[RowEncoder, ExactNeighbourIndex]:
-        encoder = RowEncoder.fit(ctx.real[list(columns)], ctx.roles)
+        others = [ctx.synth[list(columns)]] + ([ctx.holdout[list(columns)]] if ctx.holdout is not None else [])
+        encoder = RowEncoder.fit(ctx.real[list(columns)], ctx.roles, others=others)
         return encoder, ExactNeighbourIndex(encoder.transform(ctx.synth[list(columns)]))
 
     encoder, index = ctx.shared(key, build)

@@ -64,7 +64,7 @@ class AttributeInferenceCheck(Check):
             Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.015, fail_floor=0.03),
             description="Margin over the control's success rate (share of attacked records).",
         )
-        max_targets: int = Field(5000, ge=50, description="Seeded cap on attacked records per side (none with --full).")
+        max_targets: int = Field(3000, ge=50, description="Seeded cap on attacked records per side (none with --full).")
         numeric_tolerance: float = Field(
             0.05, gt=0, description="A numeric guess hits when within this many real standard deviations."
         )

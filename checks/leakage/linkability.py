@@ -56,7 +56,7 @@ class LinkabilityCheck(Check):
         neighbours: int = Field(1, ge=1, le=20, description="Synthetic rows considered from each half (k).")
         columns_a: tuple[str, ...] = Field((), description="Columns of the first dataset (default: alternate half).")
         columns_b: tuple[str, ...] = Field((), description="Columns of the second dataset (default: the rest).")
-        max_targets: int = Field(5000, ge=50, description="Seeded cap on attacked records per side (none with --full).")
+        max_targets: int = Field(3000, ge=50, description="Seeded cap on attacked records per side (none with --full).")
 
     def run(self, ctx: AuditContext) -> CheckResult:
         """Search from each half of each target record and count the links."""

@@ -80,7 +80,7 @@ class MembershipInferenceCheck(Check):
             description="Margin over the no-leakage AUC of 0.5.",
         )
         max_candidates: int = Field(
-            20_000, ge=50, description="Seeded cap on members and on non-members attacked (no cap with --full)."
+            10_000, ge=50, description="Seeded cap on members and on non-members attacked (no cap with --full)."
         )
         bootstrap_resamples: int = Field(200, ge=20, le=2000, description="Bootstrap resamples for the interval.")
 
