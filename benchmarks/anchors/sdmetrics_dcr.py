@@ -17,5 +17,7 @@ metadata = {
     }
 }
 started = time.perf_counter()
-score = DCRBaselineProtection.compute_breakdown(real, synth, metadata, num_rows_subsample=5000, num_iterations=1)
-print(json.dumps({"wall": time.perf_counter() - started, "score": score.get("score")}))
+score = DCRBaselineProtection.compute_breakdown(
+    real, synth, metadata, "adult", num_rows_subsample=5000, num_iterations=1
+)
+print(json.dumps({"wall": time.perf_counter() - started, "score": float(score.get("score"))}))
