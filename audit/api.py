@@ -7,6 +7,7 @@ installed checks, files, columns) so bad input fails before any expensive comput
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import sys
@@ -21,11 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthaudit.check import Check, CheckParams
 from synthaudit.context import AuditContext
 from synthaudit.data.alignment import align
 from synthaudit.data.loading import LoadedTable, load_table
 from synthaudit.data.roles import Role
 from synthaudit.embeddings import EmbeddingOptions, default_cache_dir
+from synthaudit.errors import InputError
+from synthaudit.fileio import write_text_atomic
 from synthaudit.gate import decide_gate
 from synthaudit.policy import Policy, load_policy, resolve_params
 from synthaudit.registry import Registry, load_registry
@@ -73,6 +77,24 @@ def _input_record(table: LoadedTable, original_rows: int) -> dict[str, Any]:
         "rows_used": len(table.frame),
         "columns": table.n_columns,
     }
+
+
+EXPECTATIONS_CHECK = "constraints.expectations"
+
+
+def _export(
+    classes: dict[str, type[Check]], params: dict[str, CheckParams], ctx: AuditContext, name: str, path: Path
+) -> None:
+    """Write the artefact a check exports (the derived expectation suite) as JSON, atomically."""
+    if name not in classes:
+        raise InputError(f"--export-expectations needs the check {name!r}, which is not installed.")
+    artefact = classes[name](params[name]).export(ctx)
+    if artefact is None:
+        raise InputError(f"the check {name!r} has nothing to export.")
+    try:
+        write_text_atomic(path, json.dumps(artefact, indent=2, sort_keys=True, default=str) + "\n")
+    except OSError as exc:
+        raise InputError(f"cannot write the expectation suite to {str(path)!r} ({exc.strerror or exc}).") from None
 
 
 def _apply_overrides(policy: Policy, **overrides: Any) -> Policy:
@@ -128,6 +150,7 @@ def audit(
     embedding_model: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     no_cache: bool = False,
+    export_expectations: str | os.PathLike[str] | None = None,
     registry: Registry | None = None,
     on_event: Callable[[str, dict[str, Any]], None] | None = None,
     command_line: Sequence[str] | None = None,
@@ -152,6 +175,8 @@ def audit(
     embedding_model, cache_dir, no_cache
         Text embeddings: a local model directory (default: the installed all-MiniLM-L6-v2), the private
         cache directory (default ``~/.cache/synthaudit/embeddings``), or no cache at all.
+    export_expectations
+        Write the expectation suite derived from the real data (great-expectations JSON) to this path.
     registry
         The checks to run; by default every check installed under the ``synthaudit.checks`` entry points.
 
@@ -218,6 +243,8 @@ def audit(
     run = {name: classes[name] for name in selection.run}
     providers = {entry.cls.name: entry.provider for entry in checks_registry}
     results, durations = run_checks(run, params, ctx, providers=providers, on_event=on_event)
+    if export_expectations is not None:
+        _export(classes, params, ctx, EXPECTATIONS_CHECK, Path(export_expectations))
     results, waiver_warnings = _attach_waivers(results, resolved_policy, today or dt.date.today())
     installed = set(classes)
     decision = decide_gate(

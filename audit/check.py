@@ -235,6 +235,13 @@ class Check(ABC):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compute the check's metrics on the context and return its result."""
 
+    def export(self, ctx: AuditContext) -> dict[str, Any] | None:
+        """An artefact derived from the data that a user may ask to save (``--export-expectations``).
+
+        Never part of results or reports (it may hold real values); ``None`` when the check has none.
+        """
+        return None
+
     # ------------------------------------------------------------ helpers
     def result(
         self,

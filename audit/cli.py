@@ -169,6 +169,9 @@ def check_command(
     junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML file (one testcase per check).")] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write a Markdown summary (pull requests, CI).")] = None,
     signoff: Annotated[str | None, typer.Option(help='Fill the report\'s sign-off block: "Name, Role".')] = None,
+    export_expectations: Annotated[
+        Path | None, typer.Option(help="Write the expectation suite derived from the real data (JSON).")
+    ] = None,
     encoding: Annotated[
         str, typer.Option(help="Input file encoding (UTF-8 with or without BOM by default).")
     ] = "utf-8",
@@ -207,6 +210,7 @@ def check_command(
                 embedding_model=embedding_model,
                 cache_dir=cache_dir,
                 no_cache=no_cache,
+                export_expectations=export_expectations,
                 on_event=progress,
                 command_line=["synthaudit", *sys.argv[1:]],
             )

@@ -307,3 +307,12 @@ def test_unwritable_output_exits_2(clean_files, tmp_path):
     result = invoke("check", clean_files["real"], clean_files["synth"], "--report", "blocked/r.html")
     assert result.exit_code == ExitCode.USAGE_ERROR
     assert "cannot write the HTML report" in result.output
+
+
+def test_export_expectations_writes_the_derived_suite(clean_files, tmp_path):
+    out = tmp_path / "suite.json"
+    result = invoke("check", clean_files["real"], clean_files["synth"], "--export-expectations", out)
+    assert result.exit_code == 0, result.output
+    suite = json.loads(out.read_text())
+    types = {e["type"] for e in suite["expectations"]}
+    assert "expect_column_values_to_be_between" in types and "expect_column_values_to_be_in_set" in types
