@@ -126,9 +126,10 @@ def gated_metric(
     warn_threshold = _clip(reference + sign * warn_delta, value_range)
     low, high = value_range
     # A metric at the worst end of its range must be able to fail even when the clip lands on it.
-    if direction == "lower_is_better" and high is not None and threshold >= high and value >= high:
+    # (unless the reference itself sits there: then the data cannot tell the two apart).
+    if direction == "lower_is_better" and high is not None and threshold >= high and value >= high > reference:
         threshold = math.nextafter(high, -math.inf)
-    if direction == "higher_is_better" and low is not None and threshold <= low and value <= low:
+    if direction == "higher_is_better" and low is not None and threshold <= low and value <= low < reference:
         threshold = math.nextafter(low, math.inf)
     return Metric(
         name=name,

@@ -70,3 +70,16 @@ def test_plain_converts_numpy_and_nan():
     import numpy as np
 
     assert plain({"a": np.float64(1.5), "b": (np.int64(2), float("nan"))}) == {"a": 1.5, "b": [2, None]}
+
+
+def test_worst_value_passes_when_the_reference_is_there_too():
+    metric = gated_metric(
+        "share",
+        value=1.0,
+        reference=1.0,
+        standard_error=0.0,
+        margin=Margin(),
+        direction="lower_is_better",
+        value_range=(0.0, 1.0),
+    )
+    assert metric.passed is True
