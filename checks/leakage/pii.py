@@ -1,0 +1,512 @@
+"""``leakage.pii``: personal data in the synthetic data, and personal data replayed from the real data.
+
+Detection uses presidio-analyzer's predefined pattern recognizers (e-mail addresses, phone numbers,
+Luhn-valid credit-card numbers, IBANs, IP addresses, US social security numbers) behind a cheap regular
+expression pre-filter, on distinct values only. The analyzer runs fully offline: its NLP engine is a blank
+spaCy pipeline (a bare ``AnalyzerEngine()`` would try to download a spaCy model), and the e-mail recognizer
+checks domains against tldextract's bundled public-suffix snapshot, never the network. Person and location
+names need a statistical spaCy model: they are scanned only when an English model is installed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_table
+from synthaudit.context import AuditContext
+from synthaudit.data.roles import Role
+from synthaudit.result import CheckResult, Metric
+
+__all__ = [
+    "NER_ENTITIES",
+    "PATTERN_ENTITIES",
+    "PiiCheck",
+    "PiiDetector",
+    "canonical_value",
+    "pii_detector",
+    "prefilter",
+    "real_value_index",
+]
+
+PATTERN_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN")
+"""Entities found by presidio's pattern recognizers (no language model needed)."""
+NER_ENTITIES = ("PERSON", "LOCATION")
+"""Entities that need a statistical spaCy model (named-entity recognition)."""
+SPACY_MODELS = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm", "en_core_web_trf")
+"""English spaCy models used for names when one is installed, in this order of preference."""
+EVIDENCE_CAP = 20
+MIN_DIGITS = 7
+"""Phone, card and SSN findings with fewer digits are ignored (short digit runs are scores, codes, years)."""
+_DIGIT_ENTITIES = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "US_SSN"})
+_REPLAY_ENTITIES = frozenset({"EMAIL_ADDRESS", "IP_ADDRESS", "IBAN_CODE"}) | _DIGIT_ENTITIES
+
+_DIGIT_RUN = re.compile(r"\d(?:[\s().\-/+]*\d)*")
+_DIGITS_PREFILTER = re.compile(r"\d(?:[\s().\-/+]*\d){5,}")
+_OTHER_PREFILTER = re.compile(
+    r"@|\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[A-Za-z]{2}\d{2} ?[A-Za-z0-9]{4}|::|\b[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{0,4}:"
+)
+_EMAIL_TOKEN = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+_IPV4_TOKEN = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+_IPV6_TOKEN = re.compile(r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}")
+_IBAN_TOKEN = re.compile(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){8,32}")
+_EMAIL_LEAD = ".!#$%&'*+/=?^`{|}~-"
+
+
+# ----------------------------------------------------------------- the analyzer (offline, cached)
+@dataclass(frozen=True)
+class PiiDetector:
+    """A presidio ``AnalyzerEngine`` restricted to offline recognizers, and what it can find."""
+
+    engine: Any
+    entities: tuple[str, ...]
+    spacy_model: str | None
+
+    def detect(self, text: str, entities: Sequence[str], min_score: float) -> list[tuple[str, str]]:
+        """``(entity type, matched text)`` for every finding in ``text`` scoring at least ``min_score``.
+
+        Overlapping findings keep the most confident one (a card number is not also a phone number), and
+        numbers with fewer than :data:`MIN_DIGITS` digits are dropped (short digit runs are not personal data).
+        """
+        found = self.engine.analyze(text=text, language="en", entities=list(entities), score_threshold=min_score)
+        kept: list[Any] = []
+        for r in sorted(found, key=lambda r: (-r.score, r.start - r.end, r.start, r.entity_type)):
+            if any(r.start < k.end and k.start < r.end for k in kept):
+                continue
+            matched = text[r.start : r.end]
+            if r.entity_type in _DIGIT_ENTITIES and sum(c.isdigit() for c in matched) < MIN_DIGITS:
+                continue
+            kept.append(r)
+        return sorted({(r.entity_type, text[r.start : r.end]) for r in kept})
+
+
+_DETECTORS: dict[str | None, PiiDetector] = {}
+_DETECTOR_LOCK = threading.Lock()
+
+
+def installed_spacy_model(preferred: str | None = None) -> str | None:
+    """The installed English spaCy model to use for names (``preferred`` if installed), or ``None``."""
+    import importlib.util
+
+    candidates = (preferred,) if preferred else SPACY_MODELS
+    for name in candidates:
+        if name and importlib.util.find_spec(name) is not None:
+            return name
+    return None
+
+
+def _build_detector(spacy_model: str | None) -> PiiDetector:
+    # tldextract reads its suffix-list URLs from the environment when imported: keep it from fetching.
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    import spacy
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        EmailRecognizer,
+        IbanRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+        SpacyRecognizer,
+        UsSsnRecognizer,
+    )
+
+    suffixes = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
+
+    class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+        """Presidio's e-mail recognizer, validating domains against the bundled public-suffix snapshot."""
+
+        def validate_result(self, pattern_text: str) -> bool:
+            return bool(suffixes(pattern_text).fqdn)
+
+    nlp = spacy.load(spacy_model) if spacy_model else spacy.blank("en")
+
+    class LoadedSpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
+        """A spaCy NLP engine around an already loaded pipeline (never downloads a model)."""
+
+        def load(self) -> None:
+            self.nlp = {"en": nlp}
+
+    engine = LoadedSpacyEngine(models=[{"lang_code": "en", "model_name": spacy_model or "blank"}])
+    engine.load()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recognizer in (
+        OfflineEmailRecognizer(),
+        PhoneRecognizer(),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        IpRecognizer(),
+        UsSsnRecognizer(),
+    ):
+        registry.add_recognizer(recognizer)
+    entities = PATTERN_ENTITIES
+    if spacy_model:
+        registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=list(NER_ENTITIES)))
+        entities = PATTERN_ENTITIES + NER_ENTITIES
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
+    return PiiDetector(analyzer, entities, spacy_model)
+
+
+def pii_detector(spacy_model: str | None = None) -> PiiDetector:
+    """The offline detector, built once per process (building it takes seconds) and shared."""
+    with _DETECTOR_LOCK:
+        if spacy_model not in _DETECTORS:
+            _DETECTORS[spacy_model] = _build_detector(spacy_model)
+        return _DETECTORS[spacy_model]
+
+
+# ----------------------------------------------------------------- values
+def prefilter(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Cheap masks of values that may hold pattern PII: (long digit runs, other shapes: @, IPs, IBANs).
+
+    A superset of what the pattern recognizers can match, so that the slow analyzer sees only these.
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    digits = values.str.contains(_DIGITS_PREFILTER).to_numpy(dtype=bool)
+    other = values.str.contains(_OTHER_PREFILTER).to_numpy(dtype=bool)
+    return digits, other
+
+
+def canonical_value(entity: str, text: str) -> str:
+    """The form in which a PII value is compared with the real data: digits only for numbers, case folded."""
+    if entity in _DIGIT_ENTITIES:
+        return "".join(c for c in text if c.isdigit())
+    if entity == "IBAN_CODE":
+        return "".join(c for c in text if c.isalnum()).upper()
+    if entity == "IP_ADDRESS":
+        return text.split("/")[0].split("%")[0].lower()
+    if entity == "EMAIL_ADDRESS":
+        return text.lower()
+    return " ".join(text.lower().split())
+
+
+def _digit_windows(text: str, lengths: frozenset[int]) -> Iterable[str]:
+    """Digit strings of consecutive digit groups of each digit run (separators dropped) of a wanted length."""
+    longest = max(lengths, default=0)
+    for run in _DIGIT_RUN.findall(text):
+        groups = re.findall(r"\d+", run)
+        for i in range(len(groups)):
+            joined = ""
+            for group in groups[i:]:
+                joined += group
+                if len(joined) > longest:
+                    break
+                if len(joined) in lengths:
+                    yield joined
+
+
+def real_value_index(
+    texts: Iterable[str], digit_lengths: Iterable[int], iban_lengths: Iterable[int]
+) -> dict[str, set[str]]:
+    """Canonical PII-shaped tokens of the real texts, per kind, for replay look-ups.
+
+    Tokens are cut with simple regular expressions (no analyzer): e-mail-like and IP-like tokens, IBAN-like
+    prefixes of the wanted lengths, and digit strings made of whole consecutive digit groups of the wanted
+    lengths. A synthetic PII value is replayed when its canonical form is among them.
+    """
+    digit_set, iban_set = frozenset(digit_lengths), frozenset(iban_lengths)
+    index: dict[str, set[str]] = {"EMAIL_ADDRESS": set(), "IP_ADDRESS": set(), "IBAN_CODE": set(), "digits": set()}
+    for text in texts:
+        if "@" in text:
+            for token in _EMAIL_TOKEN.findall(text):
+                lowered = token.lower()
+                index["EMAIL_ADDRESS"].update((lowered, lowered.lstrip(_EMAIL_LEAD)))
+        if "." in text or ":" in text:
+            index["IP_ADDRESS"].update(t.lower() for t in _IPV4_TOKEN.findall(text))
+            index["IP_ADDRESS"].update(t.lower() for t in _IPV6_TOKEN.findall(text) if t.count(":") >= 2)
+        if iban_set:
+            for token in _IBAN_TOKEN.findall(text):
+                canonical = "".join(c for c in token if c.isalnum()).upper()
+                index["IBAN_CODE"].update(canonical[:n] for n in iban_set if len(canonical) >= n)
+        if digit_set:
+            index["digits"].update(_digit_windows(text, digit_set))
+    return index
+
+
+def _replayed(entity: str, canonical: str, index: dict[str, set[str]]) -> bool:
+    if entity in _DIGIT_ENTITIES:
+        return canonical in index["digits"]
+    return canonical in index.get(entity, ())
+
+
+# ----------------------------------------------------------------- one side's findings
+@dataclass
+class _Findings:
+    """PII found on one candidate side: rows per entity, canonical values per entity, rows per value."""
+
+    rows: int
+    analysed_values: int = 0
+    rows_by_entity: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    values_by_entity: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    rows_by_value: dict[tuple[str, str], set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    @property
+    def pii_rows(self) -> set[int]:
+        out: set[int] = set()
+        for rows in self.rows_by_entity.values():
+            out |= rows
+        return out
+
+    def replayed(self, index: dict[str, set[str]]) -> dict[str, set[str]]:
+        """Canonical values per entity that also occur in the real data."""
+        return {
+            entity: {v for v in values if _replayed(entity, v, index)}
+            for entity, values in self.values_by_entity.items()
+            if entity in _REPLAY_ENTITIES
+        }
+
+
+def _scan(frame: pd.DataFrame, columns: Sequence[str], spacy_model: str | None, min_score: float) -> _Findings:
+    """Analyse the distinct values of ``columns`` (the detector is built only when a value needs it)."""
+    findings = _Findings(rows=len(frame))
+    ner = list(NER_ENTITIES) if spacy_model else []
+    without_phone = [e for e in PATTERN_ENTITIES if e != "PHONE_NUMBER"]
+    for column in columns:
+        values = frame[column].dropna().astype(str)
+        distinct = pd.Series(values.unique())
+        digits, other = prefilter(distinct)
+        rows_of: dict[str, pd.Index] | None = None
+        for text, has_digits, has_other in zip(distinct.tolist(), digits, other, strict=True):
+            entities = list(PATTERN_ENTITIES) if has_digits else (without_phone if has_other else [])
+            entities += ner
+            if not entities:
+                continue
+            findings.analysed_values += 1
+            found = pii_detector(spacy_model).detect(text, entities, min_score)
+            if not found:
+                continue
+            if rows_of is None:
+                rows_of = values.groupby(values, sort=False).groups
+            rows = rows_of[text].tolist()
+            for entity, matched in found:
+                canonical = canonical_value(entity, matched)
+                if not canonical:
+                    continue
+                findings.rows_by_entity[entity].update(rows)
+                findings.values_by_entity[entity].add(canonical)
+                findings.rows_by_value[(entity, canonical)].update(rows)
+    return findings
+
+
+def _two_proportion_se(x1: int, n1: int, x2: int, n2: int) -> float:
+    pooled = (x1 + x2) / max(n1 + n2, 1)
+    return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
+
+
+# ----------------------------------------------------------------- the check
+class PiiCheck(Check):
+    """Personal data in the synthetic data, and personal data replayed verbatim from the real data.
+
+    Scanned columns: text columns, identifier columns (except integer record numbers), and categorical
+    columns with more than ``min_unique_share`` distinct values among the real rows (free-text-like
+    strings). Each distinct value
+    passing a cheap pre-filter (a long digit run, ``@``, an IP-, IBAN- or IPv6-like shape) goes through
+    presidio's pattern recognizers: e-mail addresses, phone numbers, Luhn-valid credit-card numbers, IBANs,
+    IP addresses and US social security numbers (findings scoring at least ``min_score``). Person and
+    location names are scanned only when an English spaCy model is installed; otherwise the result says so.
+
+    Two gating metrics, each against the reference rows (holdout, or the real data's other half) at the same
+    size:
+
+    * ``replayed_pii_values``: the number of distinct PII values in the synthetic rows that also occur in
+      the real (base) rows (compared up to separators and case: digits only for numbers); range [0, ∞),
+      lower is better; 0 for an independent sample unless real records share values. The margin is the
+      Poisson standard error sqrt(2 × reference) with a floor of 0.5, so a single replayed value fails when
+      the reference replays none. Names are not counted: common names recur between unrelated people.
+    * ``pii_row_share``: the share of rows carrying any PII; lower is better; about the reference share for
+      an independent sample. It warns a few standard errors above the reference (two-proportion standard
+      error, small floor) and, by default, never fails (``fail_floor`` 1.0: only replay fails a run; lower it
+      in the policy to gate on the rate). Its range is declared open above so the engine's clipping at 1
+      cannot turn a PII column (every row carries PII, in the real data too) into a failure.
+
+    The table lists per entity type the synthetic and reference rows carrying it and the replayed values;
+    evidence gives synthetic row numbers per entity type and for replayed values, never the values
+    themselves. Skips when no column qualifies. Cost: one regex pass per distinct value and the analyzer
+    (about 1 ms per value) on pre-filtered values only; candidate rows are a seeded sample of ``max_rows``
+    per side and the real rows of ``max_base_rows`` unless ``--full``.
+    """
+
+    name: ClassVar[str] = "leakage.pii"
+    suite: ClassVar[Suite] = Suite.LEAKAGE
+    description: ClassVar[str] = "The synthetic data does not replay personal data from the real data."
+    meaning: ClassVar[str] = (
+        "How many personal-data values (e-mails, phone and card numbers, IBANs, IP addresses, SSNs) in the "
+        "synthetic data also occur in the real data, and how often synthetic rows carry personal data at all, "
+        "each compared with real rows the generator never saw. Lower is better; any replayed value the "
+        "reference does not show means the generator copies personal data from its training records."
+    )
+    gating_metrics: ClassVar[tuple[str, ...]] = ("replayed_pii_values", "pii_row_share")
+
+    class Params(CheckParams):
+        """Settings and thresholds of ``leakage.pii``."""
+
+        min_score: float = Field(0.4, ge=0.0, le=1.0, description="Lowest presidio score of a finding that counts.")
+        replay_margin: Margin = Field(
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.5, fail_floor=0.5),
+            description="Margin over the reference count of replayed PII values (Poisson standard error, values).",
+        )
+        rate_margin: Margin = Field(
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.005, fail_floor=1.0),
+            description="Margin over the reference share of rows with PII (warns; the 1.0 fail floor never fails).",
+        )
+        min_unique_share: float = Field(
+            0.5,
+            ge=0.0,
+            le=1.0,
+            description="Categorical columns with more distinct real values than this share are scanned.",
+        )
+        spacy_model: str | None = Field(
+            None, description="Installed spaCy model for names (default: the first installed en_core_web_lg/md/sm/trf)."
+        )
+        max_rows: int = Field(
+            20_000, ge=100, description="Seeded cap on synthetic and reference rows scanned (no cap with --full)."
+        )
+        max_base_rows: int = Field(
+            1_000_000, ge=100, description="Seeded cap on real rows searched for replayed values (no cap with --full)."
+        )
+
+    def _columns(self, ctx: AuditContext) -> tuple[str, ...]:
+        p = self.params
+        assert isinstance(p, PiiCheck.Params)
+        chosen = []
+        for column in ctx.data.columns:
+            role = ctx.roles[column]
+            if role is Role.TEXT:
+                chosen.append(column)
+            elif role is Role.IDENTIFIER:
+                # Integer record numbers are not personal data (and a 16-digit one passes Luhn one time in ten);
+                # their replay is leakage.exact_copies' business.
+                values = ctx.real[column].dropna().astype(str)
+                if not values.str.fullmatch(r"\d+").all():
+                    chosen.append(column)
+            elif role is Role.CATEGORICAL:
+                values = ctx.real[column].dropna()
+                if len(values) and values.nunique() / len(values) > p.min_unique_share:
+                    chosen.append(column)
+        return tuple(chosen)
+
+    def run(self, ctx: AuditContext) -> CheckResult:
+        """Scan candidate rows for PII, look the values up in the real rows, and compare with the reference."""
+        p = self.params
+        assert isinstance(p, PiiCheck.Params)
+        columns = self._columns(ctx)
+        if not columns:
+            return self.skip("no text, identifier or high-cardinality string column to scan for personal data")
+        model = installed_spacy_model(p.spacy_model)
+        sides: dict[str, _Findings] = {}
+        for side, pair in (("synthetic", ctx.synthetic_pair), ("reference", ctx.reference_pair)):
+            frame = pair.candidate if ctx.full else ctx.sample_rows(pair.candidate, p.max_rows, f"{self.name}.{side}")
+            sides[side] = _scan(frame, columns, model, p.min_score)
+        syn, ref = sides["synthetic"], sides["reference"]
+        base = ctx.synthetic_pair.base
+        if not ctx.full:
+            base = ctx.sample_rows(base, p.max_base_rows, f"{self.name}.base")
+        wanted = [
+            v for f in sides.values() for e, vs in f.values_by_entity.items() if e in _REPLAY_ENTITIES for v in vs
+        ]
+        digit_lengths = {len(v) for f in sides.values() for e in _DIGIT_ENTITIES for v in f.values_by_entity.get(e, ())}
+        iban_lengths = {len(v) for f in sides.values() for v in f.values_by_entity.get("IBAN_CODE", ())}
+        index: dict[str, set[str]] = {"EMAIL_ADDRESS": set(), "IP_ADDRESS": set(), "IBAN_CODE": set(), "digits": set()}
+        if wanted:
+            real_texts = pd.Series(
+                pd.unique(np.concatenate([base[c].dropna().astype(str).to_numpy(dtype=object) for c in columns]))
+            )
+            digits, other = prefilter(real_texts)
+            index = real_value_index(real_texts[digits | other].tolist(), digit_lengths, iban_lengths)
+        syn_replayed, ref_replayed = syn.replayed(index), ref.replayed(index)
+        n_syn_replayed = sum(len(v) for v in syn_replayed.values())
+        n_ref_replayed = sum(len(v) for v in ref_replayed.values())
+        syn_rows, ref_rows = syn.pii_rows, ref.pii_rows
+        syn_share, ref_share = len(syn_rows) / max(syn.rows, 1), len(ref_rows) / max(ref.rows, 1)
+        metrics: list[Metric] = [
+            gated_metric(
+                "replayed_pii_values",
+                value=n_syn_replayed,
+                reference=n_ref_replayed,
+                standard_error=math.sqrt(2 * n_ref_replayed),
+                margin=p.replay_margin,
+                direction="lower_is_better",
+                value_range=(0.0, None),
+                description="distinct PII values in the synthetic rows that also occur in the real rows",
+            ),
+            gated_metric(
+                "pii_row_share",
+                value=syn_share,
+                reference=ref_share,
+                standard_error=_two_proportion_se(len(syn_rows), syn.rows, len(ref_rows), ref.rows),
+                margin=p.rate_margin,
+                direction="lower_is_better",
+                value_range=(0.0, None),
+                description="share of rows carrying personal data (any entity type)",
+            ),
+        ]
+        entities = sorted(set(syn.rows_by_entity) | set(ref.rows_by_entity))
+        for entity in entities:
+            metrics.append(
+                info_metric(
+                    f"{entity.lower()}_row_share",
+                    len(syn.rows_by_entity.get(entity, ())) / max(syn.rows, 1),
+                    reference=len(ref.rows_by_entity.get(entity, ())) / max(ref.rows, 1),
+                    direction="lower_is_better",
+                    value_range=(0.0, 1.0),
+                    description=f"share of rows carrying {entity}",
+                )
+            )
+        rows = [
+            {
+                "entity_type": entity,
+                "synthetic_rows": len(syn.rows_by_entity.get(entity, ())),
+                "reference_rows": len(ref.rows_by_entity.get(entity, ())),
+                "replayed_values": len(syn_replayed[entity]) if entity in syn_replayed else None,
+                "reference_replayed_values": len(ref_replayed[entity]) if entity in ref_replayed else None,
+            }
+            for entity in entities
+        ]
+        rows.sort(
+            key=lambda r: (
+                -((r["replayed_values"] or 0) - (r["reference_replayed_values"] or 0)),
+                -(r["synthetic_rows"] - r["reference_rows"]),
+                r["entity_type"],
+            )
+        )
+        replay_rows = sorted(
+            {row for entity, values in syn_replayed.items() for v in values for row in syn.rows_by_value[(entity, v)]}
+        )
+        evidence = {"replayed_pii_synthetic_rows": replay_rows[:EVIDENCE_CAP]}
+        for entity in sorted(syn.rows_by_entity):
+            evidence[f"{entity.lower()}_synthetic_rows"] = sorted(syn.rows_by_entity[entity])[:EVIDENCE_CAP]
+        summary = (
+            f"{n_syn_replayed} PII value(s) in the synthetic data also occur in the real data (reference "
+            f"{n_ref_replayed}); {syn_share:.2%} of synthetic rows carry personal data (reference {ref_share:.2%})."
+        )
+        if model is None:
+            summary += (
+                " Person and location names were not scanned: no English spaCy model is installed "
+                "(install one, e.g. en_core_web_sm, to scan them)."
+            )
+        return self.result(
+            metrics=metrics,
+            summary=summary,
+            tables=[make_table("pii_entities", "Personal data by entity type (worst first)", rows)],
+            sample_sizes={
+                "synthetic_rows": syn.rows,
+                "reference_rows": ref.rows,
+                "base_rows": len(base),
+                "synthetic_values_analysed": syn.analysed_values,
+                "reference_values_analysed": ref.analysed_values,
+                "columns_scanned": len(columns),
+            },
+            evidence=evidence,
+        )
