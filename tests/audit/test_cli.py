@@ -272,12 +272,15 @@ def test_adult_example_runs(tmp_path):
         "income",
         "--sensitive",
         "sex",
+        "--max-rows",
+        "6000",
         "--json",
         out,
     )
     assert result.exit_code in (0, 1), result.output
     data = json.loads(out.read_text())
     assert data["inputs"]["synthetic"]["rows"] == 32561
+    assert data["inputs"]["synthetic"]["rows_used"] == 6000
 
 
 def test_check_writes_default_report_and_every_requested_output(clean_files, tmp_path, monkeypatch):
