@@ -3,6 +3,11 @@ named defect injectors. The network is blocked for every test (pytest-socket, se
 
 from __future__ import annotations
 
+import os
+
+# Before any OpenMP runtime loads: spinning threads make busy CI machines crawl (see synthaudit.cli.main).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from collections.abc import Callable
 from pathlib import Path
 
