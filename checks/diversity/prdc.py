@@ -1,0 +1,576 @@
+"""``diversity.prdc``: precision, recall, density and coverage (Naeem et al., 2020) against the reference.
+
+Also home of :func:`vector_parts`, the vector views (encoded rows, text embeddings) that the diversity checks
+compare, so that every check sees the same seeded samples.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from pydantic import Field
+
+from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_figure, make_table
+from synthaudit.context import AuditContext
+from synthaudit.result import CheckResult, FigureSpec, Metric
+
+__all__ = [
+    "BallCounts",
+    "PRDCCheck",
+    "PRDCScores",
+    "VectorPart",
+    "VectorSide",
+    "ball_counts",
+    "knn_radii",
+    "log_density_deviation",
+    "prdc",
+    "sample_side",
+    "vector_parts",
+]
+
+MIN_ROWS = 50
+"""Fewest rows per side for the neighbourhood metrics (below, k-NN radii say little)."""
+EVIDENCE_CAP = 20
+TABULAR_PART = "encoded rows"
+"""Name of the part made of the shared row encoding (text columns are named by their column)."""
+_CHUNK_CELLS = 4_000_000
+"""Distance-matrix cells held at once by :func:`ball_counts` (float32: 16 MB)."""
+_ROUNDING = 4e-6
+"""Float32 rounding band of a squared distance, relative to the rows' squared norms (× √width); cells within
+it of a radius are recomputed exactly."""
+_PAIR_BATCH = 65_536
+"""Row pairs recomputed at once in float64."""
+
+
+# ----------------------------------------------------------------------------- the vectors compared
+@dataclass(frozen=True)
+class VectorSide:
+    """Rows of one side as vectors, with the input row numbers they came from."""
+
+    rows: np.ndarray
+    vectors: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def take(self, positions: np.ndarray) -> VectorSide:
+        """The rows at ``positions``."""
+        return VectorSide(self.rows[positions], self.vectors[positions])
+
+
+@dataclass(frozen=True)
+class VectorPart:
+    """One vector view of the data: the encoded rows, or the embeddings of one text column.
+
+    ``base`` holds the real rows every pair compares against; ``synthetic`` and ``reference`` the two
+    candidate sides, cut to the same size.
+    """
+
+    name: str
+    kind: str
+    base: VectorSide
+    synthetic: VectorSide
+    reference: VectorSide
+
+
+def sample_side(side: VectorSide, n: int, rng: np.random.Generator) -> VectorSide:
+    """A seeded uniform sample of ``n`` rows (all rows when ``n`` is not smaller), in original order."""
+    if n >= len(side):
+        return side
+    return side.take(np.sort(rng.choice(len(side), size=n, replace=False)))
+
+
+def vector_parts(ctx: AuditContext) -> tuple[list[VectorPart], dict[str, str]]:
+    """The vector views the diversity checks compare, and the parts that cannot be built (with why).
+
+    The encoded rows (``ctx.encoded``, when the encoding has columns) and, per text column, the sentence
+    embeddings (``ctx.text_embeddings``; missing texts left out, so the two candidate sides are cut again
+    to the same size by a seeded sample). Text parts are skipped with ``ctx.embeddings_unavailable`` when
+    the ``text`` extra is missing.
+    """
+    parts: list[VectorPart] = []
+    skipped: dict[str, str] = {}
+    if ctx.encoder.n_features > 0:
+        sides = {
+            key: VectorSide(ctx.frame(key).index.to_numpy(), ctx.encoded(key))
+            for key in ("base", "synthetic_candidate", "reference_candidate")
+        }
+        parts.append(
+            VectorPart(
+                TABULAR_PART,
+                "tabular",
+                sides["base"],
+                sides["synthetic_candidate"],
+                sides["reference_candidate"],
+            )
+        )
+    unavailable = ctx.embeddings_unavailable if ctx.data.text else None
+    for column in ctx.data.text:
+        if unavailable is not None:
+            skipped[column] = unavailable
+            continue
+        sides = {
+            key: VectorSide(*ctx.text_embeddings(column, key))
+            for key in ("base", "synthetic_candidate", "reference_candidate")
+        }
+        matched = min(len(sides["synthetic_candidate"]), len(sides["reference_candidate"]))
+        rng = ctx.rng(f"diversity.match.{column}")
+        parts.append(
+            VectorPart(
+                column,
+                "text",
+                sides["base"],
+                sample_side(sides["synthetic_candidate"], matched, rng),
+                sample_side(sides["reference_candidate"], matched, rng),
+            )
+        )
+    return parts, skipped
+
+
+# ----------------------------------------------------------------------------- the metric
+def knn_radii(x: np.ndarray, k: int) -> np.ndarray:
+    """Squared distance from each row of ``x`` to its ``k``-th nearest *other* row.
+
+    Exact search (faiss ``IndexFlatL2``, on centred float32 rows) for the k + 1 nearest rows (the row itself
+    included, at distance 0), then the distance to the (k + 1)-th is recomputed in float64 from the
+    uncentred differences, the arithmetic :func:`ball_counts` uses, so that ties are exact: duplicate rows
+    give a radius of 0, and one-hot rows differing in one category tie at the same radius. Needs more than
+    ``k`` rows.
+    """
+    import faiss  # heavy: imported only when used
+
+    if len(x) <= k:
+        raise ValueError(f"k-NN radii need more than k={k} rows; got {len(x)}")
+    x64 = np.asarray(x, dtype=np.float64)
+    data = np.ascontiguousarray(x64 - x64.mean(axis=0), dtype=np.float32)
+    index = faiss.IndexFlatL2(data.shape[1])
+    index.add(data)
+    _, neighbours = index.search(data, k + 1)
+    diff = x64 - x64[neighbours[:, k]]
+    return np.einsum("ij,ij->i", diff, diff)
+
+
+@dataclass(frozen=True)
+class BallCounts:
+    """What one pass of fake rows over the real rows' k-NN balls found.
+
+    ``counts[j]``: real balls containing fake row j; ``covered[i]``: whether a fake row falls in real row i's
+    ball; ``fakes_in_ball[i]``: how many; ``recalled[i]``: whether real row i falls in a fake row's ball;
+    ``nearest[i]``: squared distance from real row i to its nearest fake row; ``weighted[b, i]``: the count
+    in real row i's ball of fake rows weighted by row b of the weights (permutation memberships).
+    """
+
+    counts: np.ndarray
+    covered: np.ndarray
+    fakes_in_ball: np.ndarray
+    recalled: np.ndarray
+    nearest: np.ndarray
+    weighted: np.ndarray | None
+
+
+def _exact_inside(
+    real: np.ndarray, fake: np.ndarray, fake_rows: np.ndarray, real_rows: np.ndarray, limits: np.ndarray
+) -> np.ndarray:
+    """Whether |fake[f] − real[r]|² ≤ limit for each listed pair, in float64 from the differences.
+
+    The same arithmetic as :func:`knn_radii`, so a row equal to a ball's k-th neighbour is exactly on its radius.
+    """
+    out = np.empty(len(fake_rows), dtype=bool)
+    for start in range(0, len(fake_rows), _PAIR_BATCH):
+        stop = start + _PAIR_BATCH
+        diff = fake[fake_rows[start:stop]] - real[real_rows[start:stop]]
+        out[start:stop] = np.einsum("ij,ij->i", diff, diff) <= limits[start:stop]
+    return out
+
+
+def _inside(
+    d2: np.ndarray, band: np.ndarray, limits: np.ndarray, exact: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``d2 ≤ limits`` from float32 distances, with the cells within rounding error of a limit decided exactly."""
+    inside = d2 <= limits - band
+    unsure = np.logical_and(~inside, d2 <= limits + band)
+    rows, cols = np.nonzero(unsure)
+    if len(rows):
+        inside[rows, cols] = exact(rows, cols)
+    return inside
+
+
+def ball_counts(
+    real: np.ndarray,
+    real_radii: np.ndarray,
+    fake: np.ndarray,
+    fake_radii: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> BallCounts:
+    """Compare every fake row with every real row's k-NN ball (and every real row with the fake balls).
+
+    Exhaustive, in chunks of fake rows: squared distances in float32 (|f|² + |r|² − 2f·r), and every cell
+    within float32 rounding error of a (squared, float64) radius recomputed exactly in float64, so the
+    result is the exact ``≤`` comparison: a ball includes its boundary, and on categorical data, where
+    many rows tie and radii are 0, a fake row equal to a real row is inside that row's ball.
+    """
+    real = np.asarray(real, dtype=np.float64)
+    fake = np.asarray(fake, dtype=np.float64)
+    # The float32 pass works on rows centred on the real mean (same distances, smaller rounding error).
+    mean = real.mean(axis=0) if len(real) else np.zeros(real.shape[1:])
+    real_c, fake_c = real - mean, fake - mean
+    real32 = np.ascontiguousarray(real_c, dtype=np.float32)
+    fake32 = np.ascontiguousarray(fake_c, dtype=np.float32)
+    real_sq = np.einsum("ij,ij->i", real_c, real_c)
+    fake_sq = np.einsum("ij,ij->i", fake_c, fake_c)
+    n, m = len(real), len(fake)
+    width = real.shape[1] if real.ndim == 2 else 1
+    relative_band = np.float32(_ROUNDING * max(1.0, math.sqrt(width)))
+    counts = np.zeros(m, dtype=np.int64)
+    covered = np.zeros(n, dtype=bool)
+    fakes_in_ball = np.zeros(n, dtype=np.int64)
+    recalled = np.zeros(n, dtype=bool)
+    nearest = np.full(n, np.inf, dtype=np.float32)
+    weighted = None if weights is None else np.zeros((len(weights), n), dtype=np.float32)
+    chunk = max(1, _CHUNK_CELLS // max(n, 1))
+    real_sq32 = real_sq.astype(np.float32)[None, :]
+    real_limits = real_radii.astype(np.float32)[None, :]
+    for start in range(0, m, chunk):
+        stop = min(start + chunk, m)
+        d2 = fake32[start:stop] @ real32.T
+        d2 *= -2.0
+        d2 += fake_sq[start:stop, None].astype(np.float32)
+        d2 += real_sq32
+        band = fake_sq[start:stop, None].astype(np.float32) + real_sq32
+        band *= relative_band
+        offset = start
+
+        def in_real_ball(f: np.ndarray, r: np.ndarray, offset: int = offset) -> np.ndarray:
+            return _exact_inside(real, fake, offset + f, r, real_radii[r])
+
+        def in_fake_ball(f: np.ndarray, r: np.ndarray, offset: int = offset) -> np.ndarray:
+            return _exact_inside(real, fake, offset + f, r, fake_radii[offset + f])
+
+        inside = _inside(d2, band, real_limits, in_real_ball)
+        counts[start:stop] = inside.sum(axis=1)
+        in_ball = inside.sum(axis=0)
+        fakes_in_ball += in_ball
+        covered |= in_ball > 0
+        fake_limits = fake_radii[start:stop].astype(np.float32)[:, None]
+        recalled |= _inside(d2, band, fake_limits, in_fake_ball).any(axis=0)
+        np.minimum(nearest, d2.min(axis=0), out=nearest)
+        if weighted is not None and weights is not None:
+            weighted += weights[:, start:stop] @ inside.astype(np.float32)
+    return BallCounts(counts, covered, fakes_in_ball, recalled, np.maximum(nearest.astype(np.float64), 0.0), weighted)
+
+
+@dataclass(frozen=True)
+class PRDCScores:
+    """Precision, recall, density and coverage of one fake sample against one real sample."""
+
+    precision: float
+    recall: float
+    density: float
+    coverage: float
+
+
+def _scores(found: BallCounts, k: int) -> PRDCScores:
+    return PRDCScores(
+        precision=float(np.mean(found.counts > 0)) if len(found.counts) else 0.0,
+        recall=float(np.mean(found.recalled)) if len(found.recalled) else 0.0,
+        density=float(np.mean(found.counts)) / k if len(found.counts) else 0.0,
+        coverage=float(np.mean(found.covered)) if len(found.covered) else 0.0,
+    )
+
+
+def prdc(real: np.ndarray, fake: np.ndarray, k: int = 5) -> PRDCScores:
+    """Precision, recall, density and coverage (Naeem et al., 2020) with ``k`` nearest neighbours.
+
+    Precision: share of fake rows inside some real row's k-NN ball; recall: share of real rows inside some
+    fake row's ball; density: mean number of real balls containing a fake row, divided by k; coverage: share
+    of real rows whose ball contains a fake row. Precision, recall and coverage are in [0, 1], density in
+    [0, n/k]; all higher is better, density about 1 for two samples of one distribution. For identical
+    samples precision = recall = coverage = 1 and (without tied rows) density = (k + 1) / k.
+    """
+    found = ball_counts(real, knn_radii(real, k), fake, knn_radii(fake, k))
+    return _scores(found, k)
+
+
+def log_density_deviation(density: float, k: int, fakes: int) -> float:
+    """``|ln density|``: how far density is from 1 in either direction (0 is ideal).
+
+    A density of 0 (no fake row inside any real ball) is read as half a count, so the value stays finite.
+    """
+    floor = 0.5 / (k * max(fakes, 1))
+    return abs(math.log(max(density, floor)))
+
+
+# ----------------------------------------------------------------------------- the pair comparison
+@dataclass(frozen=True)
+class _PartComparison:
+    part: VectorPart
+    base: VectorSide
+    base_radii: np.ndarray
+    synthetic: PRDCScores
+    reference: PRDCScores
+    coverage_se: float
+    density_se: float
+    base_rows: int
+    candidate_rows: int
+    synthetic_found: BallCounts
+
+    @property
+    def coverage_z(self) -> float:
+        gap = self.reference.coverage - self.synthetic.coverage
+        return gap / self.coverage_se if self.coverage_se > 0 else (math.inf if gap > 0 else 0.0)
+
+    def density_deviation(self, k: int) -> tuple[float, float]:
+        return (
+            log_density_deviation(self.synthetic.density, k, self.candidate_rows),
+            log_density_deviation(self.reference.density, k, self.candidate_rows),
+        )
+
+    def density_z(self, k: int) -> float:
+        value, reference = self.density_deviation(k)
+        gap = value - reference
+        return gap / self.density_se if self.density_se > 0 else (math.inf if gap > 0 else 0.0)
+
+
+def _permutation_memberships(m: int, permutations: int, rng: np.random.Generator) -> np.ndarray:
+    """``permutations`` random halves of 2m pooled rows, as 0/1 rows (first m: synthetic, last m: reference)."""
+    keys = rng.random((permutations, 2 * m))
+    order = np.argsort(keys, axis=1, kind="stable")
+    members = np.zeros((permutations, 2 * m), dtype=np.float32)
+    np.put_along_axis(members, order[:, :m], 1.0, axis=1)
+    return members
+
+
+def _compare_part(
+    part: VectorPart, k: int, max_rows: int | None, permutations: int, rng: np.random.Generator
+) -> _PartComparison:
+    """PRDC of both candidates against one seeded base sample at equal size, with null standard errors.
+
+    Coverage's standard error is that of the synthetic − reference difference when both candidates come
+    from one distribution: the standard deviation of the coverage difference between random halves of the
+    pooled candidates (a permutation null, given the base; coverage indicators of neighbouring real rows are
+    correlated, so a binomial error would be too small). Density is a mean over fake rows, so its error is
+    the reference counts' standard deviation / k × √(2/m), divided by the reference density for the log.
+    """
+    size = min(len(part.base), len(part.synthetic), len(part.reference))
+    if max_rows is not None:
+        size = min(size, max_rows)
+    base = sample_side(part.base, size, rng)
+    synthetic = sample_side(part.synthetic, size, rng)
+    reference = sample_side(part.reference, size, rng)
+    real_r = knn_radii(base.vectors, k)
+    members = _permutation_memberships(size, permutations, rng)
+    syn_found = ball_counts(base.vectors, real_r, synthetic.vectors, knn_radii(synthetic.vectors, k), members[:, :size])
+    ref_found = ball_counts(base.vectors, real_r, reference.vectors, knn_radii(reference.vectors, k), members[:, size:])
+    assert syn_found.weighted is not None and ref_found.weighted is not None
+    half_a = syn_found.weighted + ref_found.weighted
+    half_b = (syn_found.fakes_in_ball + ref_found.fakes_in_ball)[None, :] - half_a
+    differences = np.mean(half_a > 0.5, axis=1) - np.mean(half_b > 0.5, axis=1)
+    coverage_se = float(np.std(differences, ddof=1))
+    ref_scores = _scores(ref_found, k)
+    counts_sd = float(np.std(ref_found.counts, ddof=1)) / k
+    density_se = counts_sd * math.sqrt(2.0 / size) / max(ref_scores.density, 0.5 / (k * size))
+    return _PartComparison(
+        part=part,
+        base=base,
+        base_radii=real_r,
+        synthetic=_scores(syn_found, k),
+        reference=ref_scores,
+        coverage_se=coverage_se,
+        density_se=density_se,
+        base_rows=size,
+        candidate_rows=size,
+        synthetic_found=syn_found,
+    )
+
+
+# ----------------------------------------------------------------------------- the check
+class PRDCCheck(Check):
+    """Precision, recall, density and coverage of the synthetic rows, against real rows the generator never saw.
+
+    For each vector view of the data — the shared row encoding (standardised numbers, one-hot categories) and the
+    sentence embeddings of each text column — a seeded sample of the base real rows and equally many synthetic rows
+    (and, for the reference, equally many holdout rows) are compared through k-nearest-neighbour balls (Naeem et al.,
+    2020; exact faiss search, k = 5): every real row's ball reaches its k-th nearest real neighbour. **Coverage** is the
+    share of real rows whose ball holds a synthetic row: in [0, 1], higher is better, 1 for identical data and about
+    0.97 for an independent sample at k = 5; a generator that collapses onto part of the distribution leaves real
+    neighbourhoods empty. **Density** is the mean number of real balls holding a synthetic row, over k: about 1 for an
+    independent sample ((k + 1)/k for identical data), far above 1 when rows pile onto modes, low for unrealistic rows.
+    Precision and recall (share of synthetic rows inside the real manifold and vice versa) are information: both
+    saturate in high dimensions.
+
+    Gating, on the worst part (the one furthest past its reference in standard errors): ``coverage``
+    (higher is better) against the reference's coverage, and ``density_log_deviation`` = |ln density|
+    (lower is better, 0 when density is 1; two-sided, so both piling-up and unrealistic rows count) against
+    the reference's. Coverage's standard error is a permutation null (coverage difference between random
+    halves of the pooled synthetic and reference rows, given the base), density's the standard deviation of
+    the per-row ball counts / k × √(2/m). Distances tie on categorical data (radius 0): a ball includes its
+    boundary. Skips when no part has at least 50 rows per side. Cost: exact, O(n² × width) per part with n
+    = ``max_rows`` (10 000 per side by default, a seeded sample; no cap with ``--full``).
+    """
+
+    name: ClassVar[str] = "diversity.prdc"
+    suite: ClassVar[Suite] = Suite.DIVERSITY
+    description: ClassVar[str] = "Synthetic rows cover the real data's neighbourhoods (coverage) at the right density."
+    meaning: ClassVar[str] = (
+        "Coverage: the share of real rows that have a synthetic row among their nearest neighbours (about 0.97 "
+        "for new real data; lower means the generator misses parts of the real distribution, as in mode "
+        "collapse). Density: how many real neighbourhoods a synthetic row falls in, relative to new real rows "
+        "(about 1; far above means rows pile onto common patterns, far below means unrealistic rows)."
+    )
+    gating_metrics: ClassVar[tuple[str, ...]] = ("coverage", "density_log_deviation")
+
+    class Params(CheckParams):
+        """Thresholds and sample sizes of ``diversity.prdc``."""
+
+        k: int = Field(5, ge=1, le=50, description="Nearest neighbours that set each row's ball radius.")
+        max_rows: int = Field(
+            10_000, ge=MIN_ROWS, description="Seeded cap on the rows per side of each part (no cap with --full)."
+        )
+        permutations: int = Field(
+            100, ge=20, le=1000, description="Random halves of the pooled candidates for coverage's standard error."
+        )
+        coverage_margin: Margin = Field(
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.01, fail_floor=0.02),
+            description="Margin below the reference's coverage (share of real rows).",
+        )
+        density_margin: Margin = Field(
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.05, fail_floor=0.10),
+            description="Margin over the reference's |ln density| (0.10 ≈ density 10 % off the reference's).",
+        )
+        figures: int = Field(2, ge=0, le=20, description="Parts (worst first) drawn as a figure.")
+
+    def run(self, ctx: AuditContext) -> CheckResult:
+        """Compare both candidates' PRDC with the base real rows, per part, and gate the worst part."""
+        p = self.params
+        assert isinstance(p, PRDCCheck.Params)
+        parts, skipped = vector_parts(ctx)
+        usable: list[VectorPart] = []
+        for part in parts:
+            size = min(len(part.base), len(part.synthetic), len(part.reference))
+            if size < max(MIN_ROWS, p.k + 1):
+                skipped[part.name] = f"only {size} rows on the smallest side (needs {max(MIN_ROWS, p.k + 1)})"
+            else:
+                usable.append(part)
+        if not usable:
+            reasons = "; ".join(f"{name}: {why}" for name, why in sorted(skipped.items()))
+            return self.skip(reasons or "no encoded column and no text column to compare")
+        rng = ctx.rng(self.name)
+        cap = None if ctx.full else p.max_rows
+        comparisons = [_compare_part(part, p.k, cap, p.permutations, rng) for part in usable]
+        by_coverage = sorted(comparisons, key=lambda c: (-c.coverage_z, c.part.name))
+        by_density = sorted(comparisons, key=lambda c: (-c.density_z(p.k), c.part.name))
+        worst, worst_density = by_coverage[0], by_density[0]
+        density_value, density_reference = worst_density.density_deviation(p.k)
+        metrics: list[Metric] = [
+            gated_metric(
+                "coverage",
+                value=worst.synthetic.coverage,
+                reference=worst.reference.coverage,
+                standard_error=worst.coverage_se,
+                margin=p.coverage_margin,
+                direction="higher_is_better",
+                value_range=(0.0, 1.0),
+                description=f"share of real rows whose {p.k}-NN ball holds a synthetic row ({worst.part.name})",
+            ),
+            gated_metric(
+                "density_log_deviation",
+                value=density_value,
+                reference=density_reference,
+                standard_error=worst_density.density_se,
+                margin=p.density_margin,
+                direction="lower_is_better",
+                value_range=(0.0, None),
+                description=(
+                    f"|ln density| ({worst_density.part.name}: density {worst_density.synthetic.density:.3f}, "
+                    f"reference {worst_density.reference.density:.3f})"
+                ),
+            ),
+        ]
+        # Density itself is two-sided (about 1 is ideal), so it is shown in the table and the gate's description,
+        # not as a metric with a direction.
+        for metric_name in ("precision", "recall"):
+            metrics.append(
+                info_metric(
+                    metric_name,
+                    getattr(worst.synthetic, metric_name),
+                    reference=getattr(worst.reference, metric_name),
+                    direction="higher_is_better",
+                    value_range=(0.0, 1.0),
+                    description=f"{metric_name} ({worst.part.name}; information)",
+                )
+            )
+        table = make_table(
+            "parts",
+            "PRDC per part, lowest coverage (in standard errors below the reference) first",
+            [
+                {
+                    "part": c.part.name,
+                    "kind": c.part.kind,
+                    "rows_per_side": c.base_rows,
+                    "coverage": c.synthetic.coverage,
+                    "reference_coverage": c.reference.coverage,
+                    "coverage_se": c.coverage_se,
+                    "density": c.synthetic.density,
+                    "reference_density": c.reference.density,
+                    "precision": c.synthetic.precision,
+                    "reference_precision": c.reference.precision,
+                    "recall": c.synthetic.recall,
+                    "reference_recall": c.reference.recall,
+                }
+                for c in by_coverage
+            ],
+        )
+        tables = [table]
+        if skipped:
+            tables.append(
+                make_table(
+                    "skipped_parts",
+                    "Parts not compared",
+                    [{"part": name, "reason": why} for name, why in sorted(skipped.items())],
+                )
+            )
+        found = worst.synthetic_found
+        # Uncovered real rows, furthest (relative to their own ball) from any synthetic row first.
+        uncovered = np.flatnonzero(~found.covered)
+        reach = found.nearest[uncovered] / np.maximum(worst.base_radii[uncovered], 1e-12)
+        order = uncovered[np.argsort(-reach, kind="stable")][:EVIDENCE_CAP]
+        verdict = "within" if all(m.passed for m in metrics if m.gating) else "beyond"
+        summary = (
+            f"Coverage {worst.synthetic.coverage:.3f} vs reference {worst.reference.coverage:.3f} "
+            f"({worst.part.name!r}); density {worst_density.synthetic.density:.3f} vs reference "
+            f"{worst_density.reference.density:.3f} ({worst_density.part.name!r}) — {verdict} the thresholds."
+        )
+        if skipped:
+            summary += f" Not compared: {', '.join(sorted(skipped))}."
+        sample_sizes: dict[str, int] = {"k": p.k}
+        for c in comparisons:
+            sample_sizes[f"{c.part.name}.rows_per_side"] = c.base_rows
+        return self.result(
+            metrics=metrics,
+            summary=summary,
+            tables=tables,
+            figures=[_figure(c) for c in by_coverage[: p.figures]],
+            sample_sizes=sample_sizes,
+            evidence={"uncovered_real_rows": worst.base.rows[order].tolist()},
+        )
+
+
+def _figure(comparison: _PartComparison) -> FigureSpec:
+    names = ("precision", "recall", "density", "coverage")
+    return make_figure(
+        "bars",
+        f"PRDC of {comparison.part.name}: synthetic vs reference",
+        {
+            "categories": list(names),
+            "series": {
+                "synthetic": [getattr(comparison.synthetic, n) for n in names],
+                "reference": [getattr(comparison.reference, n) for n in names],
+            },
+        },
+        x_label="metric",
+        y_label="value",
+    )
