@@ -9,6 +9,10 @@ Usage: python benchmarks/anchors.py [--sdmetrics-python PATH] [--anonymeter-pyth
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the CLI does: no spinning OpenMP threads
+
 import argparse
 import json
 import subprocess

@@ -7,6 +7,10 @@ holdout. Usage: python benchmarks/clean_pass_rate.py [--seeds 200] [--real 2000]
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the CLI does: no spinning OpenMP threads
+
 import argparse
 import collections
 import time

@@ -7,6 +7,10 @@ Usage: python benchmarks/throughput.py [--sizes 10000 100000 1000000]
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the CLI does: no spinning OpenMP threads
+
 import argparse
 import json
 import resource
