@@ -33,8 +33,10 @@ browser:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium not installed: the browser test will be skipped"; fi; }
 
+# Two workers, one thread each: the machines have 2 cores, and BLAS/OpenMP threads on top of two
+# workers only fight each other.
 test: install browser
-	$(BIN)/python -m pytest -q
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check audit checks reports tests benchmarks
