@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import Field
 
 from synthaudit.check import Check, CheckParams, Margin, Need, Suite, gated_metric, info_metric, make_table
+from synthaudit.checks.fidelity.detection import roc_auc
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
 
@@ -20,16 +21,6 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     from scipy.stats import rankdata
 
     return rankdata(values, method="average")
-
-
-def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """ROC AUC of ``scores`` for boolean ``labels`` (Mann–Whitney U / (n1·n0)); 0.5 = no signal, 1 = perfect."""
-    positives = int(labels.sum())
-    negatives = len(labels) - positives
-    if positives == 0 or negatives == 0:
-        raise ValueError("the AUC needs both classes")
-    ranks = _ranks(scores)
-    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
 def bootstrap_auc(scores: np.ndarray, labels: np.ndarray, rng: np.random.Generator, resamples: int = 200) -> np.ndarray:
