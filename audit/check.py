@@ -37,6 +37,7 @@ __all__ = [
     "info_metric",
     "make_figure",
     "make_table",
+    "measured_columns",
     "metric_passes",
     "plain",
 ]
@@ -117,6 +118,8 @@ def gated_metric(
     """Build a gating metric whose thresholds are the reference plus the margin, in the bad direction.
 
     Thresholds are clipped to ``value_range`` so that a bounded metric at its worst value always fails.
+    ``standard_error`` is the sampling error of the value's distance from the reference; it is recorded
+    with a 95 % interval (value ± 1.96 SE, clipped to the range).
     """
     se = standard_error if math.isfinite(standard_error) else 0.0
     fail_delta = max(margin.fail_floor, margin.fail_se * se)
@@ -131,6 +134,7 @@ def gated_metric(
         threshold = math.nextafter(high, -math.inf)
     if direction == "higher_is_better" and low is not None and threshold <= low and value <= low < reference:
         threshold = math.nextafter(low, math.inf)
+    half_width = 1.96 * se
     return Metric(
         name=name,
         value=float(value),
@@ -142,6 +146,8 @@ def gated_metric(
         gating=True,
         passed=metric_passes(float(value), threshold, direction),
         description=description,
+        standard_error=se,
+        interval=(_clip(float(value) - half_width, value_range), _clip(float(value) + half_width, value_range)),
     )
 
 
@@ -173,6 +179,14 @@ def decide_status(metrics: Iterable[Metric]) -> Status:
     if any(m.warned for m in gating):
         return Status.WARN
     return Status.PASS
+
+
+def measured_columns(columns: Mapping[str, str] | Iterable[str], ctx: AuditContext | None = None) -> dict[str, str]:
+    """Columns a measurement used, as ``{column: how it was used}`` (roles from ``ctx`` for plain names)."""
+    if isinstance(columns, Mapping):
+        return {str(k): str(v) for k, v in columns.items()}
+    roles = ctx.roles if ctx is not None else {}
+    return {str(c): (roles[str(c)].value if str(c) in roles else "column") for c in columns}
 
 
 def plain(value: Any) -> Any:
@@ -254,8 +268,14 @@ class Check(ABC):
         sample_sizes: Mapping[str, int] | None = None,
         evidence: Mapping[str, Iterable[int]] | None = None,
         reference: str | None = None,
+        columns: Mapping[str, str] | Iterable[str] = (),
+        ctx: AuditContext | None = None,
     ) -> CheckResult:
-        """Assemble a :class:`CheckResult` whose status follows from the gating metrics."""
+        """Assemble a :class:`CheckResult` whose status follows from the gating metrics.
+
+        ``columns`` names the columns the measurement used: a mapping column → how it was used, or plain
+        names, whose roles are then read from ``ctx``.
+        """
         return CheckResult(
             name=self.name,
             suite=self.suite.value,
@@ -270,6 +290,7 @@ class Check(ABC):
             figures=tuple(figures),
             evidence={k: tuple(int(i) for i in v) for k, v in (evidence or {}).items()},
             reference=reference,
+            columns=measured_columns(columns, ctx),
         )
 
     def skip(self, reason: str) -> CheckResult:

@@ -73,11 +73,16 @@ class Metric:
     gating: bool = False
     passed: bool | None = None
     description: str = ""
+    standard_error: float | None = None
+    interval: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "value", _finite_or_none(self.value, f"metric {self.name!r} value"))
-        for name in ("reference_value", "threshold", "warn_threshold"):
+        for name in ("reference_value", "threshold", "warn_threshold", "standard_error"):
             object.__setattr__(self, name, _finite_or_none(getattr(self, name), f"{self.name}.{name}"))
+        if self.interval is not None:
+            low_i, high_i = (_finite_or_none(v, f"{self.name}.interval") for v in self.interval)
+            object.__setattr__(self, "interval", (low_i, high_i))
         low, high = self.value_range
         object.__setattr__(
             self, "value_range", (None if low is None else float(low), None if high is None else float(high))
@@ -146,7 +151,11 @@ class Waiver:
 @final
 @dataclass(frozen=True, slots=True)
 class CheckResult:
-    """Everything one check found, as plain data. Nothing in it varies between identical runs."""
+    """Everything one check found, as plain data. Nothing in it varies between identical runs.
+
+    ``columns`` maps every column the measurement actually used to how it was used (its role, or e.g.
+    ``"text (embeddings)"``), so a reader sees what a verdict rests on.
+    """
 
     name: str
     suite: str
@@ -165,6 +174,12 @@ class CheckResult:
     error: ErrorInfo | None = None
     waiver: Waiver | None = None
     provider: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def measured(self) -> bool:
+        """Whether the check measured something (it ran to a verdict: pass, warn or fail)."""
+        return self.status in (Status.PASS, Status.WARN, Status.FAIL)
 
     @property
     def gating_metrics(self) -> tuple[Metric, ...]:
@@ -317,7 +332,14 @@ def _check_from_dict(data: dict[str, Any]) -> CheckResult:
         description=data.get("description", ""),
         meaning=data.get("meaning", ""),
         metrics=tuple(
-            Metric(**{**m, "value_range": tuple(m.get("value_range", (None, None)))}) for m in data.get("metrics", ())
+            Metric(
+                **{
+                    **m,
+                    "value_range": tuple(m.get("value_range", (None, None))),
+                    "interval": None if m.get("interval") is None else tuple(m["interval"]),
+                }
+            )
+            for m in data.get("metrics", ())
         ),
         params=data.get("params", {}),
         sample_sizes=data.get("sample_sizes", {}),
@@ -332,4 +354,5 @@ def _check_from_dict(data: dict[str, Any]) -> CheckResult:
         error=None if data.get("error") is None else ErrorInfo(**data["error"]),
         waiver=None if data.get("waiver") is None else Waiver(**data["waiver"]),
         provider=data.get("provider", ""),
+        columns=dict(data.get("columns", {})),
     )
