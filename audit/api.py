@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthaudit.check import Check, CheckParams
+from synthaudit.check import Check, CheckParams, Need
 from synthaudit.context import AuditContext
 from synthaudit.data.alignment import align
 from synthaudit.data.loading import LoadedTable, load_table
@@ -31,10 +31,11 @@ from synthaudit.embeddings import EmbeddingOptions, default_cache_dir
 from synthaudit.errors import InputError
 from synthaudit.fileio import write_text_atomic
 from synthaudit.gate import decide_gate
+from synthaudit.plausibility import assess_reference
 from synthaudit.policy import Policy, load_policy, resolve_params
 from synthaudit.registry import Registry, load_registry
 from synthaudit.result import AuditResult, CheckResult, Waiver
-from synthaudit.runner import run_checks, select_checks
+from synthaudit.runner import missing_need_reason, run_checks, select_checks
 
 __all__ = ["audit", "tool_version"]
 
@@ -80,6 +81,8 @@ def _input_record(table: LoadedTable, original_rows: int) -> dict[str, Any]:
 
 
 EXPECTATIONS_CHECK = "constraints.expectations"
+MIN_ROWS = 20
+"""Fewest data rows on any side (real, synthetic, holdout) that an audit accepts; fewer is bad input."""
 
 
 def _export(
@@ -95,6 +98,28 @@ def _export(
         write_text_atomic(path, json.dumps(artefact, indent=2, sort_keys=True, default=str) + "\n")
     except OSError as exc:
         raise InputError(f"cannot write the expectation suite to {str(path)!r} ({exc.strerror or exc}).") from None
+
+
+def _require_rows(loaded: dict[str, LoadedTable], max_rows: int | None) -> None:
+    """Bad input when any side has fewer than :data:`MIN_ROWS` data rows: nothing could be measured."""
+    for label, table in loaded.items():
+        rows = len(table.frame)
+        if rows < MIN_ROWS:
+            hint = " (or raise --max-rows)" if max_rows is not None else ""
+            raise InputError(
+                f"the {label} file {table.source!r} has {rows} data row{'s' * (rows != 1)}; an audit "
+                f"needs at least {MIN_ROWS} rows on every side to measure anything. Give more rows{hint}."
+            )
+
+
+_ROLE_NEEDS = (Need.TEXT, Need.NUMERIC, Need.CATEGORICAL, Need.IDENTIFIER)
+
+
+def _role_needs_missing(cls: type[Check], ctx: AuditContext) -> bool:
+    """Whether ``cls`` cannot apply to this data's columns (a preset does not require it then)."""
+    return any(missing_need_reason(need, ctx) for need in cls.needs if need in _ROLE_NEEDS) or bool(
+        cls.not_applicable(ctx)
+    )
 
 
 def _apply_overrides(policy: Policy, **overrides: Any) -> Policy:
@@ -232,6 +257,7 @@ def audit(
         roles={column: Role(role) for column, role in resolved_policy.roles.items()},
     )
     timings["align_seconds"] = time.perf_counter() - tick
+    _require_rows(loaded, resolved_policy.max_rows)
     embedding = EmbeddingOptions(
         model=embedding_model,
         cache_dir=None if no_cache else (Path(cache_dir) if cache_dir is not None else default_cache_dir()),
@@ -240,6 +266,9 @@ def audit(
         data, seed=resolved_policy.seed, full=resolved_policy.full, progress=on_event, embedding=embedding
     )
 
+    tick = time.perf_counter()
+    plausibility = assess_reference(ctx)
+    timings["reference_plausibility_seconds"] = time.perf_counter() - tick
     run = {name: classes[name] for name in selection.run}
     providers = {entry.cls.name: entry.provider for entry in checks_registry}
     results, durations = run_checks(run, params, ctx, providers=providers, on_event=on_event)
@@ -247,9 +276,11 @@ def audit(
         _export(classes, params, ctx, EXPECTATIONS_CHECK, Path(export_expectations))
     results, waiver_warnings = _attach_waivers(results, resolved_policy, today or dt.date.today())
     installed = set(classes)
+    applicable = {name for name, cls in classes.items() if not _role_needs_missing(cls, ctx)}
     decision = decide_gate(
         results,
-        required=resolved_policy.effective_required(installed),
+        reference=plausibility,
+        required=resolved_policy.effective_required(installed, applicable),
         fail_on_warn=resolved_policy.effective_fail_on_warn,
         errors_fail=resolved_policy.errors_fail,
         deselected=selection.deselected,
@@ -257,7 +288,7 @@ def audit(
     )
     timings["checks_seconds"] = durations
     timings["total_seconds"] = time.perf_counter() - started
-    policy_record = resolved_policy.to_record(installed)
+    policy_record = resolved_policy.to_record(installed, applicable)
     policy_record["deselected"] = list(selection.deselected)
     policy_record["params"] = {name: params[name].model_dump(mode="json") for name in selection.run}
     return AuditResult(
@@ -268,7 +299,7 @@ def audit(
         policy=policy_record,
         seed=resolved_policy.seed,
         tool_version=tool_version(),
-        reference=ctx.reference_info,
+        reference={**ctx.reference_info, "plausible": plausibility["plausible"], "plausibility": plausibility},
         notes=data.notes,
         columns={
             "roles": {c: role.value for c, role in data.roles.items()},

@@ -182,11 +182,16 @@ def decide_status(metrics: Iterable[Metric]) -> Status:
 
 
 def measured_columns(columns: Mapping[str, str] | Iterable[str], ctx: AuditContext | None = None) -> dict[str, str]:
-    """Columns a measurement used, as ``{column: how it was used}`` (roles from ``ctx`` for plain names)."""
+    """Columns a measurement used, as ``{column: how it was used}``, sorted by column.
+
+    Roles come from ``ctx`` for plain names; sorting makes a result read the same after a JSON round trip.
+    """
     if isinstance(columns, Mapping):
-        return {str(k): str(v) for k, v in columns.items()}
-    roles = ctx.roles if ctx is not None else {}
-    return {str(c): (roles[str(c)].value if str(c) in roles else "column") for c in columns}
+        pairs = {str(k): str(v) for k, v in columns.items()}
+    else:
+        roles = ctx.roles if ctx is not None else {}
+        pairs = {str(c): (roles[str(c)].value if str(c) in roles else "column") for c in columns}
+    return dict(sorted(pairs.items()))
 
 
 def plain(value: Any) -> Any:
@@ -249,6 +254,15 @@ class Check(ABC):
     @abstractmethod
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compute the check's metrics on the context and return its result."""
+
+    @classmethod
+    def not_applicable(cls, ctx: AuditContext) -> str | None:
+        """Why this check cannot apply to the data's columns at all (e.g. no column it could scan), or ``None``.
+
+        Cheap (no measurement). A preset does not require a check that cannot apply; the check still runs
+        and skips with its reason. Needs on column roles (``text``, ``numeric`` …) are handled by the runner.
+        """
+        return None
 
     def export(self, ctx: AuditContext) -> dict[str, Any] | None:
         """An artefact derived from the data that a user may ask to save (``--export-expectations``).

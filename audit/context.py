@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthaudit.artefacts.text_features import TextProjection, text_lengths
 from synthaudit.data.alignment import AlignedData
 from synthaudit.data.roles import Role
 from synthaudit.embeddings import EmbeddingOptions, TextEmbedder, embeddings_unavailable_reason
@@ -36,6 +37,9 @@ __all__ = ["EMBEDDING_SAMPLE_ROWS", "AuditContext", "Pair"]
 
 EMBEDDING_SAMPLE_ROWS = 50_000
 """Texts embedded per frame and column unless ``--full`` (a seeded sample, recorded by the checks)."""
+
+TEXT_COMPONENTS = 16
+"""Principal components of a text column's embedding that classifier tests see."""
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +82,7 @@ class AuditContext:
         self._encoded: dict[str, np.ndarray] = {}
         self._indexes: dict[str, ExactNeighbourIndex] = {}
         self._shared: dict[str, Any] = {}
+        self._text_store: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------ data views
     @property
@@ -119,12 +124,17 @@ class AuditContext:
         key = zlib.crc32(stream.encode("utf-8"))
         return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(key,)))
 
+    def sample_positions(self, size: int, n: int, stream: str) -> np.ndarray:
+        """``n`` sorted positions out of ``size`` drawn uniformly with the stream's seed (all when ``n ≥ size``)."""
+        if n >= size:
+            return np.arange(size)
+        return np.sort(self.rng(stream).choice(size, size=n, replace=False))
+
     def sample_rows(self, frame: pd.DataFrame, n: int, stream: str) -> pd.DataFrame:
         """A uniform seeded sample of ``n`` rows (all rows when ``n`` is not smaller), in original order."""
         if n >= len(frame):
             return frame
-        positions = np.sort(self.rng(stream).choice(len(frame), size=n, replace=False))
-        return frame.iloc[positions]
+        return frame.iloc[self.sample_positions(len(frame), n, stream)]
 
     # ------------------------------------------------------------ reference
     @cached_property
@@ -211,11 +221,100 @@ class AuditContext:
         return self._encoded[key]
 
     def neighbour_index(self, key: str) -> ExactNeighbourIndex:
-        """An exact (brute-force, faiss) nearest-neighbour index over the encoded frame ``key``."""
+        """An exact (brute-force, faiss) nearest-neighbour index over the distance vectors of frame ``key``."""
         if key not in self._indexes:
             self._emit("artefact", {"what": "neighbour_index", "frame": key})
-            self._indexes[key] = ExactNeighbourIndex(self.encoded(key))
+            self._indexes[key] = ExactNeighbourIndex(self.distance_vectors(key))
         return self._indexes[key]
+
+    # ------------------------------------------------------------ rows as vectors, text included
+    @property
+    def text_unmeasured_reason(self) -> str | None:
+        """Why the text columns cannot be measured in this audit (``None`` when there are none, or they can)."""
+        if not self.data.text:
+            return None
+        reason = self.embeddings_unavailable
+        if reason is None:
+            return None
+        return f"the data has text columns ({', '.join(self.data.text)}) and they cannot be embedded: {reason}"
+
+    def distance_columns(self) -> dict[str, str]:
+        """The columns distance checks measure, and how: encoded columns by role, text columns by embedding."""
+        out = {column: self.roles[column].value for column in self.encoder.columns}
+        if self.text_unmeasured_reason is None:
+            out.update({column: "text (embeddings)" for column in self.data.text})
+        return out
+
+    def distance_vectors(self, key: str) -> np.ndarray:
+        """Rows of frame ``key`` as vectors for distances (float32), text embeddings included.
+
+        The row encoding, then one sentence embedding per text column (unit length, zeros where missing).
+
+        A category mismatch counts like one standard deviation of a number, and a wholly unrelated text
+        (cosine 0) adds a distance of √2: text and columns weigh alike. Computed once per frame.
+        """
+
+        def compute() -> np.ndarray:
+            parts = [self.encoded(key)]
+            if self.text_unmeasured_reason is None:
+                parts.extend(self.text_vectors(column, key) for column in self.data.text)
+            return np.ascontiguousarray(np.hstack(parts), dtype=np.float32)
+
+        return self.shared(f"context.distance_vectors.{key}", compute)
+
+    def embed_texts(self, texts: list[str], *, what: str = "") -> np.ndarray:
+        """Embeddings of ``texts`` (rows × dimensions, float32, unit length), each distinct text once per audit.
+
+        New texts are embedded in batches of similar length (sorted by length) and cached on disk across audits.
+        """
+        new = sorted({t for t in texts if t not in self._text_store}, key=lambda t: (len(t), t))
+        if new:
+
+            def report(done: int, total: int) -> None:
+                self._emit("embedding", {"what": what, "done": done, "total": total})
+
+            vectors = self.embedder.embed(new, progress=report)
+            self._text_store.update(zip(new, vectors, strict=True))
+        if not texts:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return np.vstack([self._text_store[t] for t in texts]).astype(np.float32, copy=False)
+
+    def text_features(self, column: str, key: str) -> np.ndarray:
+        """``column`` of frame ``key`` as classifier features (rows × (components + 2)), NaN where missing.
+
+        The leading principal components of its embedding, then its log length in characters and in words.
+        The components are fitted on the pooled rows of every input (a seeded sample past
+        ``FIT_ROWS``), never on one side alone: rows a projection was fitted on spread more along it than
+        rows it never saw, which a classifier would pick up as a difference between the sides.
+        """
+
+        def projection() -> TextProjection:
+            sources = [f for f in ("real", "synthetic", "holdout") if f != "holdout" or self.holdout is not None]
+            vectors = np.vstack(
+                [self.text_vectors(column, f)[self.frame(f)[column].notna().to_numpy()] for f in sources]
+            )
+            return TextProjection.fit(vectors, TEXT_COMPONENTS, self.rng(f"context.text_projection.{column}"))
+
+        def compute() -> np.ndarray:
+            fitted: TextProjection = self.shared(f"context.text_projection.{column}", projection)
+            values = self.frame(key)[column]
+            present = values.notna().to_numpy()
+            return np.hstack([fitted.transform(self.text_vectors(column, key), present), text_lengths(values)])
+
+        return self.shared(f"context.text_features.{column}.{key}", compute)
+
+    def text_vectors(self, column: str, key: str) -> np.ndarray:
+        """One embedding per row of frame ``key`` for ``column`` (zeros where the text is missing)."""
+
+        def compute() -> np.ndarray:
+            values = self.frame(key)[column]
+            present = values.notna().to_numpy()
+            vectors = self.embed_texts(values[present].astype(str).tolist(), what=f"{column} ({key})")
+            out = np.zeros((len(values), vectors.shape[1] if len(vectors) else self.embedder.dimension), np.float32)
+            out[present] = vectors
+            return out
+
+        return self.shared(f"context.text_vectors.{column}.{key}", compute)
 
     @property
     def embeddings_unavailable(self) -> str | None:
@@ -241,10 +340,7 @@ class AuditContext:
             if not self.full:
                 texts = self.sample_rows(texts.to_frame(), EMBEDDING_SAMPLE_ROWS, f"embeddings.{key}")[column]
 
-            def report(done: int, total: int) -> None:
-                self._emit("embedding", {"column": column, "frame": key, "done": done, "total": total})
-
-            vectors = self.embedder.embed(texts.tolist(), progress=report)
+            vectors = self.embed_texts(texts.tolist(), what=f"{column} ({key})")
             return texts.index.to_numpy(), vectors
 
         return self.shared(f"embeddings.{column}.{key}", compute)

@@ -123,6 +123,13 @@ class TextEmbedder:
         key = hashlib.sha256(f"{_texts_digest(texts)}|{self._identity}|{self.device}|float32".encode()).hexdigest()
         return self.options.cache_dir / f"{key}.npy"
 
+    @property
+    def dimension(self) -> int:
+        """Width of the model's embeddings (loads the model)."""
+        model = self._load()
+        get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get_dimension() or 0)
+
     def embed(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
         """L2-normalised float32 embeddings (rows × dimensions) of ``texts``, from the cache when present."""
         cache_file = self._cache_file(texts)
@@ -142,8 +149,7 @@ class TextEmbedder:
             )
             if progress is not None:
                 progress(min(start + size, len(texts)), len(texts))
-        get_dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        dim = get_dimension() or 0
+        dim = self.dimension
         vectors = np.vstack(batches).astype(np.float32) if batches else np.zeros((0, dim), dtype=np.float32)
         if cache_file is not None:
             _write_private(cache_file, vectors)

@@ -83,6 +83,11 @@ class RowEncoder:
         return cls(tuple(numeric), tuple(categorical))
 
     @property
+    def columns(self) -> tuple[str, ...]:
+        """The encoded columns: numeric first, then categorical, in the real file's order within each."""
+        return tuple(n.column for n in self.numeric) + tuple(c.column for c in self.categorical)
+
+    @property
     def n_features(self) -> int:
         """Width of the encoding."""
         return sum(1 + n.has_missing_slot for n in self.numeric) + sum(

@@ -2,16 +2,22 @@
 
 DESIGN: the gate fails on any ``fail`` or ``error`` (unless waived, or errors are allowed by the policy);
 on a ``warn`` under ``--fail-on-warn``; on a required check that was skipped for missing needs (a check
-left out on purpose with ``--only`` / ``--skip`` does not count); and when no gating check ran at all.
+left out on purpose with ``--only`` / ``--skip`` does not count); when no gating check ran at all; and
+when the reference itself is implausible (holdout vs real does not look like real vs real), since every
+relative threshold rests on it. The decision counts the checks that measured something and those skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from synthaudit.result import CheckResult, GateDecision, Status
 
-__all__ = ["decide_gate"]
+__all__ = ["REFERENCE_CHECK", "decide_gate"]
+
+REFERENCE_CHECK = "reference.plausible"
+"""The name under which an implausible reference is listed among the failing items."""
 
 
 def decide_gate(
@@ -22,11 +28,19 @@ def decide_gate(
     errors_fail: bool = True,
     deselected: Iterable[str] = (),
     warnings: Iterable[str] = (),
+    reference: Mapping[str, Any] | None = None,
 ) -> GateDecision:
-    """Decide whether the audit passes, and say why not."""
+    """Decide whether the audit passes, and say why not.
+
+    ``reference`` is the reference's plausibility record (``synthaudit.plausibility``): when its
+    ``plausible`` is False the gate fails first, with the record's reason.
+    """
     failing: list[str] = []
     reasons: list[str] = []
     waived: list[str] = []
+    if reference is not None and reference.get("plausible") is False:
+        failing.append(REFERENCE_CHECK)
+        reasons.append(str(reference.get("reason", "the reference is implausible")))
     by_name = {c.name: c for c in checks}
     for check in checks:
         bad = (
@@ -65,4 +79,6 @@ def decide_gate(
         reasons=tuple(reasons),
         waived=tuple(waived),
         warnings=tuple(warnings),
+        measured=tuple(c.name for c in checks if c.measured),
+        skipped=tuple(c.name for c in checks if c.status is Status.SKIPPED),
     )

@@ -69,23 +69,28 @@ class Policy(_Strict):
     max_rows: int | None = Field(None, gt=0, description="Seeded row cap per input file, for quick runs.")
     full: bool = Field(False, description="No sampling caps anywhere.")
 
-    def effective_required(self, installed: set[str]) -> tuple[str, ...]:
-        """The required checks, resolved against the preset and the installed checks."""
+    def effective_required(self, installed: set[str], applicable: set[str] | None = None) -> tuple[str, ...]:
+        """The required checks, resolved against the preset and the installed checks.
+
+        A preset requires only the checks in ``applicable`` (those that can apply to the data's column
+        roles: ``strict`` on a table requires no text check); an explicit ``required:`` list is kept whole.
+        """
         if self.required is not None:
             return tuple(self.required)
+        can_apply = installed if applicable is None else installed & applicable
         if self.preset == "strict":
-            return tuple(sorted(name for name in installed if name.startswith("leakage.")))
-        return tuple(name for name in DEFAULT_REQUIRED if name in installed)
+            return tuple(sorted(name for name in can_apply if name.startswith("leakage.")))
+        return tuple(name for name in DEFAULT_REQUIRED if name in can_apply)
 
     @property
     def effective_fail_on_warn(self) -> bool:
         """The strict preset makes warnings fail."""
         return self.fail_on_warn or self.preset == "strict"
 
-    def to_record(self, installed: set[str]) -> dict[str, Any]:
+    def to_record(self, installed: set[str], applicable: set[str] | None = None) -> dict[str, Any]:
         """The policy in effect, as JSON-native data (recorded in the result)."""
         record = self.model_dump(mode="json")
-        record["required"] = list(self.effective_required(installed))
+        record["required"] = list(self.effective_required(installed, applicable))
         record["fail_on_warn"] = self.effective_fail_on_warn
         return record
 

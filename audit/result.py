@@ -202,13 +202,23 @@ class CheckResult:
 @final
 @dataclass(frozen=True, slots=True)
 class GateDecision:
-    """The verdict: passed, which checks made it fail, and why, in words."""
+    """The verdict: passed, which checks made it fail, and why, in words.
+
+    ``measured`` names the checks that measured something (pass, warn or fail) and ``skipped`` those that
+    could not, so a verdict says how much it rests on.
+    """
 
     passed: bool
     failing: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     waived: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    measured: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    def tally(self) -> str:
+        """``"14 checks measured, 10 skipped"``: how much the verdict rests on."""
+        return f"{len(self.measured)} check{'s' * (len(self.measured) != 1)} measured, {len(self.skipped)} skipped"
 
 
 @final
@@ -292,6 +302,8 @@ class AuditResult:
                 reasons=tuple(gate.get("reasons", ())),
                 waived=tuple(gate.get("waived", ())),
                 warnings=tuple(gate.get("warnings", ())),
+                measured=tuple(gate.get("measured", ())),
+                skipped=tuple(gate.get("skipped", ())),
             ),
             checks_list=tuple(_check_from_dict(c) for c in data["checks"]),
             inputs=data["inputs"],

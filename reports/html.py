@@ -117,6 +117,7 @@ class _MetricView:
     gating: bool
     outcome: str  # pass / warn / fail / info
     gauge: str  # SVG drawn here from numbers only
+    interval: str  # "95 % CI a – b" for gating metrics with a standard error, else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,7 @@ class _CheckView:
     reference: str
     provider: str
     skipped_reason: str | None
+    columns: tuple[tuple[str, str], ...]
     required: bool
     error: Any
     waiver: Waiver | None
@@ -246,6 +248,11 @@ def _metric_view(metric: Metric) -> _MetricView:
         gating=metric.gating,
         outcome=_outcome(metric),
         gauge=_gauge(metric),
+        interval=(
+            f"95 % CI {format_number(metric.interval[0])} – {format_number(metric.interval[1])}"
+            if metric.interval is not None
+            else ""
+        ),
     )
 
 
@@ -297,6 +304,7 @@ def _check_view(check: CheckResult, anchor: str, required: set[str]) -> _CheckVi
         reference=check.reference or "",
         provider=check.provider,
         skipped_reason=check.skipped_reason,
+        columns=tuple(sorted(check.columns.items())),
         required=check.name in required,
         error=check.error,
         waiver=check.waiver,

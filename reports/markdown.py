@@ -71,7 +71,7 @@ def render_markdown(result: AuditResult) -> str:
     counts = result.counts()
     tally = " · ".join(f"{counts[k]} {k}" for k in ("pass", "warn", "fail", "skipped", "error", "waived"))
     verdict = "✅ synthaudit: gate PASSED" if result.passed else "❌ synthaudit: gate FAILED"
-    lines = [f"## {verdict}", "", tally]
+    lines = [f"## {verdict}", "", f"{result.gate.tally()} — {tally}"]
     synthetic, real = result.inputs.get("synthetic"), result.inputs.get("real")
     if isinstance(synthetic, dict) and isinstance(real, dict):
         synthetic_source = escape_markdown(synthetic.get("source", "?"))

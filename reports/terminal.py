@@ -101,9 +101,10 @@ def render_summary(result: AuditResult, console: Console, *, verbose: bool = Fal
         console.print(f"note: {note}", style="yellow", markup=False)
     counts = result.counts()
     tally = ", ".join(f"{counts[k]} {k}" for k in ("pass", "warn", "fail", "skipped", "error", "waived") if counts[k])
+    rests_on = result.gate.tally()
     if result.passed:
-        console.print(Text(f"PASSED — {tally}", style="bold green"))
+        console.print(Text(f"PASSED — {rests_on}: {tally}", style="bold green"))
     else:
-        console.print(Text(f"FAILED — {tally}", style="bold red"))
+        console.print(Text(f"FAILED — {rests_on}: {tally}", style="bold red"))
         for reason in result.gate.reasons:
             console.print(f"  • {reason}", markup=False, highlight=False)

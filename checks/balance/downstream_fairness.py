@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -37,6 +37,7 @@ from synthaudit.checks.balance.groups import (
 from synthaudit.checks.fidelity.detection import TreeFeatures
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult, FigureSpec, Metric, Table
+from synthaudit.stats.models import describe_share_collapse, predicted_share_ratio
 
 __all__ = ["DownstreamFairnessCheck", "GroupCounts", "group_counts", "parity_differences"]
 
@@ -184,6 +185,15 @@ class DownstreamFairnessCheck(Check):
     *decision*, so it is reported for each model but does not gate the generator: on Adult the real-trained
     model itself selects women at about a third of the rate of men. It is never applied to population shares.
 
+    Skipped, never passed, when the synthetic-trained models are degenerate: a model that predicts (almost)
+    only one class selects almost nobody in every group, so its differences shrink towards 0 whatever the data
+    and would read as "no less fair" (on the Adult example the GaussianCopula sample's models predict >50K for
+    under 2 % of the holdout rows against about 20 % for the real-trained ones). The test is
+    ``fidelity.utility``'s second gate (``synthaudit.stats.models.predicted_share_ratio``) on the pooled models
+    of each side, with the training noise from their spread: skipped when the ratio is past the fail threshold
+    of ``collapse_margin`` (by default, a class predicted less than half as often), or when either side's
+    models predict a single class outright. ``fidelity.utility`` fails on the collapse.
+
     Classification only (a regression target has no selection rate: skipped); needs a holdout, a target
     with a positive label and sensitive columns. On inferred sensitive columns a fail is reported as a
     warning; a named sensitive column missing from the synthetic data fails. Cost: ``2 × training_splits``
@@ -241,6 +251,22 @@ class DownstreamFairnessCheck(Check):
         learning_rate: float = Field(0.1, gt=0, le=1, description="Boosting learning rate.")
         max_categories: int = Field(
             250, ge=1, le=254, description="Most frequent categories coded per column; the rest share one code."
+        )
+        collapse_margin: Margin = Field(
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.25, fail_floor=0.5),
+            description=(
+                "Margin below 1 for the synthetic-trained models' predicted-class share ratio past which they count "
+                "as degenerate and the check skips (as fidelity.utility's gate: by default, a class predicted less "
+                "than half as often as by the real-trained models)."
+            ),
+        )
+        min_predicted_rows: int = Field(
+            30,
+            ge=1,
+            description=(
+                "No share ratio when the real-trained models assign fewer holdout rows than this to the class the "
+                "synthetic-trained ones predict less often (they then predict essentially one class themselves)."
+            ),
         )
 
     # ------------------------------------------------------------------ computation
@@ -315,6 +341,12 @@ class DownstreamFairnessCheck(Check):
         pred = np.vstack(predictions)  # real models first, then synthetic models
 
         weights = _bootstrap_weights(rng, len(y_holdout), p.bootstrap_resamples)
+        degenerate = self._degenerate(pred, splits, weights, _class_labels(scored[target], positive))
+        if degenerate is not None:
+            if absent_metric:
+                result = absent_only_result(self, ctx, groups)
+                return replace(result, summary=f"{result.summary} Fairness was not compared: {degenerate}.")
+            return self.skip(degenerate)
         stats = [self._column_stats(c, pred, y_holdout, weights, splits) for c in columns]
         frames = self._metric_frames(columns, pred, y_holdout, splits)
         metrics: list[Metric] = []
@@ -432,8 +464,72 @@ class DownstreamFairnessCheck(Check):
                 "bootstrap_resamples": p.bootstrap_resamples,
                 "features": len(features),
             },
+            columns=self._measured(ctx, features, target, columns),
         )
         return downgrade_if_inferred(result, ctx)
+
+    def _degenerate(
+        self, pred: np.ndarray, splits: int, weights: list[np.ndarray], labels: tuple[str, str]
+    ) -> str | None:
+        """Why the fairness differences would mean nothing, or ``None`` when both sides' models decide.
+
+        A model that predicts (almost) only one class selects (almost) nobody, or everybody, in every group: its
+        demographic-parity and equalised-odds differences shrink towards 0 whatever the data, so a comparison
+        would read as "no less fair". The synthetic-trained models count as degenerate when their
+        predicted-class share ratio against the real-trained models (see ``synthaudit.stats.models``) is past
+        the fail threshold of ``collapse_margin``. When the real-trained models themselves predict the other class
+        for too few rows to form the ratio, only a side predicting a single class outright counts as degenerate.
+        """
+        p = self.params
+        assert isinstance(p, DownstreamFairnessCheck.Params)
+        real, synthetic = pred[:splits], pred[splits:]
+        ratio = predicted_share_ratio(synthetic, real, 2, weights, min_reference_rows=p.min_predicted_rows)
+        if ratio is None:
+            # The real-trained models predict the synthetic ones' favourite class for almost every row: no ratio
+            # can be formed. Only a side that predicts one class outright is then known to be degenerate.
+            for side, models in (("synthetic", synthetic), ("real", real)):
+                if len(np.unique(models)) == 1:
+                    return (
+                        f"the {side}-trained models predict a single class, {labels[int(models.flat[0])]!r}, for "
+                        "every one of the holdout rows: the fairness differences of a model that never predicts a "
+                        "class are 0 whatever the data, so they would read as a pass"
+                    )
+            return None
+        metric = gated_metric(
+            "predicted_class_share_ratio",
+            value=ratio.value,
+            reference=1.0,
+            standard_error=ratio.standard_error,
+            margin=p.collapse_margin,
+            direction="higher_is_better",
+            value_range=(0.0, None),
+        )
+        if metric.passed is not False:
+            return None
+        clause = describe_share_collapse(
+            ratio,
+            labels,
+            candidate="they",
+            reference="the real-trained models",
+            rows="holdout rows",
+            plural=True,
+        )
+        return (
+            f"the synthetic-trained models are degenerate: {clause}; predicted-class share ratio {ratio.value:.3f}, "
+            f"below {metric.threshold:.2f} (SE {ratio.standard_error:.4f}). The fairness differences of a model that "
+            "(almost) never predicts a class shrink towards 0 whatever the data, so they would read as a pass; "
+            "fidelity.utility reports the collapse"
+        )
+
+    @staticmethod
+    def _measured(ctx: AuditContext, features: tuple[str, ...], target: str, columns: list[_Column]) -> dict[str, str]:
+        grouped = {c for column in columns for c in column.attribute.columns}
+        out = {
+            c: f"feature ({ctx.roles[c].value})" + ("; sensitive, grouped by" if c in grouped else "") for c in features
+        }
+        out.update({c: "sensitive, grouped by" for c in sorted(grouped) if c not in out})
+        out[target] = "target"
+        return out
 
     # ------------------------------------------------------------------ helpers
     def _columns(self, ctx: AuditContext, scored: pd.DataFrame, attributes: tuple[Attribute, ...]) -> list[_Column]:
@@ -649,6 +745,12 @@ def _cells(column: _Column, y: np.ndarray, models: np.ndarray, groups: np.ndarra
     present = np.flatnonzero(counts)
     names = np.asarray(column.labels, dtype=object)
     return _Cells(names[present // 4], (present // 2) % 2, present % 2, counts[present])
+
+
+def _class_labels(target: pd.Series, positive: str) -> tuple[str, str]:
+    """Labels of codes 0 and 1: every value but the positive label (named when it is one value), the positive."""
+    others = sorted(set(target.astype(str)) - {positive})
+    return (others[0] if len(others) == 1 else f"not {positive}", positive)
 
 
 def _chunks(rng: np.random.Generator, size: int, splits: int, per_model: int) -> list[np.ndarray]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -17,6 +17,7 @@ from synthaudit.checks.balance.groups import (
     HALF_NORMAL_SD,
     RARE_GROUP_COUNT,
     Attribute,
+    SensitiveGroups,
     WorstCell,
     absent_columns_metric,
     absent_only_result,
@@ -368,13 +369,13 @@ class GroupFidelityCheck(Check):
         if not attributes and not absent_metric:
             return self.skip("no sensitive column can be split into groups (text or identifier columns only)")
         if not attributes and absent_metric:
-            return absent_only_result(self, ctx, groups)
+            return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
         synthetic_pair, reference_pair = self._sides(ctx, ctx.synthetic_pair), self._sides(ctx, ctx.reference_pair)
         syn, skipped = self._pair(ctx, synthetic_pair, attributes)
         ref, _ = self._pair(ctx, reference_pair, attributes)
         if syn.empty or ref.empty:
             if absent_metric:
-                return absent_only_result(self, ctx, groups)
+                return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
             return self.skip(
                 f"no group has {p.min_group_rows} real rows and as many expected synthetic rows, or no other column to "
                 "compare inside the groups"
@@ -444,8 +445,28 @@ class GroupFidelityCheck(Check):
                 "groups_not_compared": len(skipped),
                 "cells": len(syn),
             },
+            columns=self._measured(ctx, syn, attributes, groups),
         )
         return downgrade_if_inferred(result, ctx)
+
+    @staticmethod
+    def _measured(
+        ctx: AuditContext, syn: pd.DataFrame, attributes: tuple[Attribute, ...], groups: SensitiveGroups
+    ) -> dict[str, str]:
+        """Sensitive columns whose groups were compared, and the columns compared inside them (with their role)."""
+        compared_attributes = set(syn["attribute"])
+        grouped = {c for a in attributes if a.name in compared_attributes for c in a.columns}
+        compared = set(syn["column"])
+        out: dict[str, str] = {}
+        for column in ctx.data.columns:
+            if column in grouped and column in compared:
+                out[column] = f"sensitive; {ctx.roles[column].value}, compared inside other groups"
+            elif column in grouped:
+                out[column] = "sensitive"
+            elif column in compared:
+                out[column] = f"{ctx.roles[column].value}, compared inside groups"
+        out.update(_absent_columns(groups))
+        return out
 
     # ------------------------------------------------------------------ presentation
     def _cell_table(
@@ -584,6 +605,11 @@ class GroupFidelityCheck(Check):
             x_label=column,
             y_label="share of the group's rows",
         )
+
+
+def _absent_columns(groups: SensitiveGroups) -> dict[str, str]:
+    """The named sensitive columns the synthetic data lacks, as measured columns (their absence is gated)."""
+    return {c: "sensitive (absent from the synthetic data)" for c in groups.absent}
 
 
 def _codes(labels: np.ndarray, kept: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -26,6 +26,7 @@ from synthaudit.checks.balance.groups import (
     HALF_NORMAL_SD,
     RARE_GROUP,
     Attribute,
+    SensitiveGroups,
     WorstCell,
     absent_columns_metric,
     absent_only_result,
@@ -236,7 +237,7 @@ class OutcomeGapCheck(Check):
         absent_metric = [absent_columns_metric(groups.absent)] if groups.absent else []
         if not attributes:
             if absent_metric:
-                return absent_only_result(self, ctx, groups)
+                return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
             return self.skip("no sensitive column other than the target can be split into groups")
         outcome = self._outcome(ctx)
         if isinstance(outcome, str):
@@ -246,7 +247,7 @@ class OutcomeGapCheck(Check):
         syn_cells, ref_cells = syn[syn["gated"]].reset_index(drop=True), ref[ref["gated"]].reset_index(drop=True)
         if syn_cells.empty or ref_cells.empty:
             if absent_metric:
-                return absent_only_result(self, ctx, groups)
+                return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
             return self.skip(
                 f"no group has {p.min_group_rows} labelled real rows and as many expected synthetic rows: no outcome "
                 "rate worth comparing"
@@ -341,6 +342,11 @@ class OutcomeGapCheck(Check):
                 "attributes": len(attributes),
                 "groups_gated": len(syn_cells),
                 "groups_small": int(syn["small"].sum()),
+            },
+            columns={
+                **{c: "sensitive" for a in attributes if a.name in set(syn_cells["attribute"]) for c in a.columns},
+                target: f"target ({unit})",
+                **_absent_columns(groups),
             },
         )
         return downgrade_if_inferred(result, ctx)
@@ -498,6 +504,11 @@ class OutcomeGapCheck(Check):
             x_label=attribute.name,
             y_label=label,
         )
+
+
+def _absent_columns(groups: SensitiveGroups) -> dict[str, str]:
+    """The named sensitive columns the synthetic data lacks, as measured columns (their absence is gated)."""
+    return {c: "sensitive (absent from the synthetic data)" for c in groups.absent}
 
 
 def _attribute(attributes: tuple[Attribute, ...], name: str) -> Attribute:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
@@ -191,7 +192,7 @@ class RepresentationCheck(Check):
         absent_metric = [absent_columns_metric(groups.absent)] if groups.absent else []
         if not attributes:
             if absent_metric:
-                return absent_only_result(self, ctx, groups)
+                return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
             return self.skip("no sensitive column can be split into groups (text or identifier columns only)")
         syn = self._pair(ctx, ctx.synthetic_pair, attributes)
         ref = self._pair(ctx, ctx.reference_pair, attributes)
@@ -307,6 +308,10 @@ class RepresentationCheck(Check):
                 "groups": len(syn),
                 "small_groups": int(syn["small"].sum()),
             },
+            columns={
+                **{c: "sensitive" for c in dict.fromkeys(c for a in attributes for c in a.columns)},
+                **_absent_columns(groups),
+            },
         )
         return downgrade_if_inferred(result, ctx)
 
@@ -400,6 +405,11 @@ class RepresentationCheck(Check):
             x_label=attribute.name,
             y_label="share of rows",
         )
+
+
+def _absent_columns(groups: SensitiveGroups) -> dict[str, str]:
+    """The named sensitive columns the synthetic data lacks, as measured columns (their absence is gated)."""
+    return {c: "sensitive (absent from the synthetic data)" for c in groups.absent}
 
 
 def _attribute(attributes: tuple[Attribute, ...], name: str) -> Attribute:

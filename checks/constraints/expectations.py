@@ -596,6 +596,23 @@ def _expectation_rows(
     return rows, any_syn, any_ref
 
 
+def _expected_columns(ctx: AuditContext, entries: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """Every column an expectation names, with its role and the rules on it (the table-level column set aside)."""
+    rules: dict[str, list[str]] = {}
+    for entry in entries:
+        meta = entry["meta"]["synthaudit"]
+        rule = meta.get("rule", "policy") if meta["origin"] == "derived" else f"policy {entry['type']}"
+        for column in _referenced_columns(entry["kwargs"]):
+            names = rules.setdefault(column, [])
+            if rule not in names:
+                names.append(rule)
+    return {
+        column: f"{ctx.roles[column].value if column in ctx.roles else 'column'} ({', '.join(rules[column])})"
+        for column in [*ctx.data.columns, *(c for c in rules if c not in ctx.data.columns)]
+        if column in rules
+    }
+
+
 def _severity(row: Mapping[str, Any]) -> tuple[float, ...]:
     """Sort key, worst first: failed dataset-level expectations, then row-level ones by excess over reference."""
     if row["level"] == DATASET_LEVEL:
@@ -794,6 +811,7 @@ class ExpectationSuiteCheck(Check):
                 "dataset_level_expectations": len(dataset_rows),
                 "policy_expectations": from_policy,
             },
+            columns=_expected_columns(ctx, entries),
         )
 
     @staticmethod

@@ -133,4 +133,9 @@ class SchemaCheck(Check):
             ],
             sample_sizes={"synthetic_rows": len(ctx.synth), "reference_rows": reference_rows},
             reference=reference_side,
+            columns={
+                **{c: f"{ctx.roles[c].value} (presence, readable values)" for c in data.columns},
+                **{c: "only in the real data (presence)" for c in data.only_real},
+                **{c: "only in the synthetic data (presence)" for c in data.only_synth},
+            },
         )

@@ -167,10 +167,18 @@ class CoverageCheck(Check):
             "reference_rows": len(ref.candidate),
         }
 
+        measured: dict[str, str] = {}
         if categorical:
             category_metric, category_rows = self._categories(ctx, categorical)
             if category_metric is not None:
                 metrics.append(category_metric)
+                measured.update(
+                    {
+                        r["column"]: f"{ctx.roles[r['column']].value} (expected categories)"
+                        for r in category_rows
+                        if r["expected_categories"] > 0
+                    }
+                )
                 absent = [r for r in category_rows if r["absent_expected"] > 0]
                 sentences.append(
                     f"{category_metric.value:.1%} of expected real categories are absent from the synthetic data "
@@ -189,6 +197,7 @@ class CoverageCheck(Check):
         if numeric:
             gaps, tail_rows = self._tails(ctx, numeric)
             if gaps:
+                measured.update({g.column: f"{ctx.roles[g.column].value} (tails)" for g in gaps})
                 ranked = sorted(gaps, key=lambda g: (-g.gap / self._fail_margin(g.se), g.column, g.tail))
                 worst = ranked[0]
                 direction = "more" if worst.synthetic > worst.reference else "fewer"
@@ -235,13 +244,17 @@ class CoverageCheck(Check):
             )
 
         if not metrics:
-            return self.skip("no column has values on both candidate sides to compare")
+            return self.skip(
+                "nothing to compare: no real category is common enough to be expected in a sample of "
+                f"{len(syn.candidate)} rows, and no numeric or datetime column has values on every side"
+            )
         return self.result(
             metrics=metrics,
             summary=_sentence_case("; ".join(sentences)) + ".",
             tables=tables,
             figures=figures,
             sample_sizes=sample_sizes,
+            columns={c: measured[c] for c in ctx.data.columns if c in measured},
         )
 
     def _fail_margin(self, se: float) -> float:

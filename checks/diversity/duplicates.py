@@ -436,8 +436,9 @@ class DuplicateCheck(Check):
 
     Evidence: row numbers of synthetic rows that repeat an earlier row, and of the largest groups of
     near-duplicate synthetic texts (no text is copied into the result). Skips when a candidate side has
-    fewer than two rows. Cost: hashing, O(n); text: O(characters × 128) for MinHash plus a linear number
-    of verified candidate pairs, a few seconds for 20,000 texts per side.
+    fewer than two rows, or no non-identifier column holds a value in the real data. Cost: hashing, O(n);
+    text: O(characters × 128) for MinHash plus a linear number of verified candidate pairs, a few seconds
+    for 20,000 texts per side.
     """
 
     name: ClassVar[str] = "diversity.duplicates"
@@ -491,6 +492,9 @@ class DuplicateCheck(Check):
         columns = tuple(c for c in ctx.data.columns if ctx.roles[c] is not Role.IDENTIFIER)
         if not columns:
             return self.skip("every common column is an identifier; no row content is left to compare")
+        if all(ctx.roles[c] is Role.EMPTY for c in columns):
+            # Every row would look the same (all missing): any rate would say nothing about the rows.
+            return self.skip("every non-identifier column is empty in the real data; no row content to compare")
         syn_prints = row_fingerprints(syn, columns, ctx.roles)
         ref_prints = row_fingerprints(ref, columns, ctx.roles)
         syn_rate, ref_rate = duplicate_rate(syn_prints), duplicate_rate(ref_prints)
@@ -512,6 +516,7 @@ class DuplicateCheck(Check):
         summary = f"{syn_rate:.2%} of synthetic rows repeat another (reference {ref_rate:.2%})"
         tables: list[Table] = []
         figures: list[FigureSpec] = []
+        measured = {c: ctx.roles[c].value + " (row fingerprint)" for c in columns}
         text_rows, cluster_rows, near_gates, distinct_gates = [], [], [], []
         rng = ctx.rng(self.name)
         for column in ctx.data.text:
@@ -564,6 +569,7 @@ class DuplicateCheck(Check):
                 description=f"distinct bigrams per bigram at an equal token budget (column {column!r})",
             )
             near_gates.append((_badness(near_metric), column, near_metric, s, r))
+            measured[column] = "text (row fingerprint, MinHash near-duplicates, distinct-n, compression)"
             distinct_gates.append((_badness(distinct_metric), column, distinct_metric, s, r))
             text_rows.append(
                 {
@@ -680,6 +686,7 @@ class DuplicateCheck(Check):
             figures=figures,
             sample_sizes=sample_sizes,
             evidence=evidence,
+            columns=measured,
         )
 
 

@@ -10,7 +10,14 @@ import numpy as np
 from pydantic import Field
 
 from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_figure, make_table
-from synthaudit.checks.diversity.prdc import MIN_ROWS, VectorPart, sample_side, vector_parts
+from synthaudit.checks.diversity.prdc import (
+    MIN_ROWS,
+    VectorPart,
+    part_columns,
+    sample_side,
+    vector_parts,
+    worst_part_margin,
+)
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult, FigureSpec, Metric
 
@@ -35,14 +42,17 @@ EMPTY_FRACTION = 0.1
 SCATTER_POINTS = 500
 """Points per side drawn in the 2-D projection."""
 _ROW_CHUNK = 65_536
+"""Rows searched at once in the cluster assignment."""
+_GRAM_CHUNK_CELLS = 4_000_000
+"""Matrix cells (rows × width) summed at once into a Gram matrix (float64: 32 MB)."""
 
 
 # ----------------------------------------------------------------------------- Vendi and spread
 def _normalised(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (float32); all-zero rows stay zero."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", x, x, dtype=np.float64))
-    return (x / np.where(norms > 0, norms, 1.0)[:, None].astype(np.float32)).astype(np.float32, copy=False)
+    """Rows scaled to unit L2 norm, in float64; all-zero rows stay zero."""
+    x = np.asarray(x, dtype=np.float64)
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+    return x / np.where(norms > 0, norms, 1.0)[:, None]
 
 
 @dataclass(frozen=True)
@@ -69,8 +79,9 @@ def gram_summary(x: np.ndarray, groups: int = 1, rng: np.random.Generator | None
     """Σ xᵢxᵢᵀ of the L2-normalised rows of ``x``, split over ``groups`` random groups (linear in rows).
 
     Rows are assigned to groups by a seeded permutation (``rng``; required when ``groups`` > 1), so the
-    delete-a-group jackknife works on sorted data too. Computed in chunks: float32 products accumulated in
-    float64.
+    delete-a-group jackknife works on sorted data too. Computed in float64 throughout (rows normalised and
+    multiplied in double precision, in chunks of about four million cells), so that n identical rows give a
+    matrix of rank one to rounding error and a Vendi score of exactly 1.
     """
     n, d = x.shape
     labels = np.zeros(n, dtype=np.int64)
@@ -84,13 +95,14 @@ def gram_summary(x: np.ndarray, groups: int = 1, rng: np.random.Generator | None
     counts = np.bincount(labels, minlength=groups).astype(np.int64)
     order = np.argsort(labels, kind="stable")
     bounds = np.concatenate([[0], np.cumsum(counts)])
+    chunk = max(1, _GRAM_CHUNK_CELLS // max(d, 1))
     for g in range(groups):
         members = order[bounds[g] : bounds[g + 1]]
-        for start in range(0, len(members), _ROW_CHUNK):
-            block = _normalised(x[np.sort(members[start : start + _ROW_CHUNK])])
-            grams[g] += (block.T @ block).astype(np.float64)
-            sums[g] += block.sum(axis=0, dtype=np.float64)
-            norms[g] += float(np.einsum("ij,ij->", block, block, dtype=np.float64))
+        for start in range(0, len(members), chunk):
+            block = _normalised(x[np.sort(members[start : start + chunk])])
+            grams[g] += block.T @ block
+            sums[g] += block.sum(axis=0)
+            norms[g] += float(np.einsum("ij,ij->", block, block))
     return GramSummary(grams.sum(axis=0), grams, sums, counts, norms)
 
 
@@ -98,14 +110,25 @@ def vendi_from_gram(gram: np.ndarray) -> float:
     """Vendi score from Σ xᵢxᵢᵀ of unit rows: exp of the Shannon entropy of the eigenvalues of that matrix / trace.
 
     The non-zero eigenvalues of XᵀX/n and of the n × n similarity matrix K/n = XXᵀ/n are the same (the
-    dual), so this is the Vendi score of the cosine-similarity kernel at d × d cost. Range [1, d]; 1 when
-    every row points the same way.
+    dual), so this is the Vendi score of the cosine-similarity kernel at d × d cost. Range [1, d]; exactly 1
+    when every row points the same way.
+
+    Eigenvalues below the rounding error of the matrix are zero. The trace of Σ xᵢxᵢᵀ over n unit rows is n;
+    summing n outer products in float64 errs by at most about n × machine epsilon × the trace (the error
+    bound of a sum of n terms), and the eigen-solver adds d × epsilon × the trace, so an eigenvalue below
+    (n + d) × epsilon × trace (a share under 2e-10 even at a million rows) cannot be told from zero. Kept,
+    such noise would keep a matrix of rank one from scoring exactly 1.
     """
-    eigenvalues = np.clip(np.linalg.eigvalsh((gram + gram.T) / 2.0), 0.0, None)
-    total = float(eigenvalues.sum())
-    if total <= 0:
+    gram = np.asarray(gram, dtype=np.float64)
+    trace = float(np.trace(gram))
+    if not trace > 0:
         return 1.0
-    shares = eigenvalues[eigenvalues > 0] / total
+    eigenvalues = np.linalg.eigvalsh((gram + gram.T) / 2.0)
+    resolution = (trace + len(gram)) * float(np.finfo(np.float64).eps) * trace
+    kept = eigenvalues[eigenvalues > resolution]
+    if len(kept) == 0:
+        return 1.0
+    shares = kept / float(kept.sum())
     return float(min(max(math.exp(-float(np.sum(shares * np.log(shares)))), 1.0), len(gram)))
 
 
@@ -385,7 +408,8 @@ class EmbeddingDiversityCheck(Check):
     Information: the share of well-populated real clusters the candidate leaves (nearly) empty, and the mean pairwise
     cosine distance (exact, from the mean vector).
 
-    Gating is on the worst part (furthest past its reference in standard errors). Figures: cluster occupancy
+    Gating is on the worst part (furthest past its reference in standard errors; with several parts the
+    standard-error multipliers are Šidák-adjusted for taking the worst). Figures: cluster occupancy
     bars and a 2-D PCA projection of up to 500 real and 500 synthetic rows. Text parts are skipped with the
     install hint when the ``text`` extra is missing; skips when no part has 50 rows per side. Cost: linear in
     rows, O(n × d²) for Vendi and O(n × k × d) for the cluster assignment (1M × 384 embeddings per side in well
@@ -455,7 +479,7 @@ class EmbeddingDiversityCheck(Check):
                 value=worst.synthetic_ratio,
                 reference=worst.reference_ratio,
                 standard_error=worst.ratio_se,
-                margin=p.vendi_margin,
+                margin=worst_part_margin(p.vendi_margin, len(results)),
                 direction="higher_is_better",
                 value_range=(0.0, None),
                 description=(
@@ -469,7 +493,7 @@ class EmbeddingDiversityCheck(Check):
                 value=worst_js.synthetic_js,
                 reference=worst_js.reference_js,
                 standard_error=worst_js.js_se,
-                margin=p.cluster_margin,
+                margin=worst_part_margin(p.cluster_margin, len(results)),
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),
                 description=(
@@ -564,4 +588,5 @@ class EmbeddingDiversityCheck(Check):
             tables=tables,
             figures=figures,
             sample_sizes=sample_sizes,
+            columns=part_columns(ctx, usable),
         )

@@ -7,8 +7,9 @@ compare, so that every check sees the same seeded samples.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import ClassVar
 
 import numpy as np
@@ -27,9 +28,11 @@ __all__ = [
     "ball_counts",
     "knn_radii",
     "log_density_deviation",
+    "part_columns",
     "prdc",
     "sample_side",
     "vector_parts",
+    "worst_part_margin",
 ]
 
 MIN_ROWS = 50
@@ -129,6 +132,36 @@ def vector_parts(ctx: AuditContext) -> tuple[list[VectorPart], dict[str, str]]:
             )
         )
     return parts, skipped
+
+
+def part_columns(ctx: AuditContext, parts: Sequence[VectorPart]) -> dict[str, str]:
+    """The columns the compared parts are made of, and how: encoded columns by role, text columns by embedding."""
+    used: dict[str, str] = {}
+    for part in parts:
+        if part.kind == "tabular":
+            used.update({column: ctx.roles[column].value for column in ctx.encoder.columns})
+        else:
+            used[part.name] = "text (embeddings)"
+    return used
+
+
+def worst_part_margin(margin: Margin, parts: int) -> Margin:
+    """``margin`` for gating the worst of ``parts`` parts, each against its own reference (Šidák).
+
+    One clean part lands past ``k`` standard errors with the one-sided normal tail probability
+    α = 1 − Φ(k); the worst of m parts about m times as often. Each standard-error multiplier becomes
+    Φ⁻¹((1 − α)^{1/m}), which brings the worst part back to α (at most α for positively correlated parts):
+    3 SE for one part is 3.32 for three, 5 SE is 5.20. Floors are effect sizes and stay; one part, or a
+    multiplier of 0, is left unchanged.
+    """
+
+    def sidak(multiplier: float) -> float:
+        if parts <= 1 or multiplier <= 0:
+            return multiplier
+        alpha = 0.5 * math.erfc(multiplier / math.sqrt(2.0))
+        return -NormalDist().inv_cdf(-math.expm1(math.log1p(-alpha) / parts))
+
+    return margin.model_copy(update={"warn_se": sidak(margin.warn_se), "fail_se": sidak(margin.fail_se)})
 
 
 # ----------------------------------------------------------------------------- the metric
@@ -402,7 +435,8 @@ class PRDCCheck(Check):
     Precision and recall (share of synthetic rows inside the real manifold and vice versa) are information: both
     saturate in high dimensions.
 
-    Gating, on the worst part (the one furthest past its reference in standard errors): ``coverage``
+    Gating, on the worst part (the one furthest past its reference in standard errors; with several parts the
+    standard-error multipliers are Šidák-adjusted for taking the worst, see :func:`worst_part_margin`): ``coverage``
     (higher is better) against the reference's coverage, and ``density_log_deviation`` = |ln density|
     (lower is better, 0 when density is 1; two-sided, so both piling-up and unrealistic rows count) against
     the reference's. Coverage's standard error is a permutation null (coverage difference between random
@@ -471,7 +505,7 @@ class PRDCCheck(Check):
                 value=worst.synthetic.coverage,
                 reference=worst.reference.coverage,
                 standard_error=worst.coverage_se,
-                margin=p.coverage_margin,
+                margin=worst_part_margin(p.coverage_margin, len(comparisons)),
                 direction="higher_is_better",
                 value_range=(0.0, 1.0),
                 description=f"share of real rows whose {p.k}-NN ball holds a synthetic row ({worst.part.name})",
@@ -481,7 +515,7 @@ class PRDCCheck(Check):
                 value=density_value,
                 reference=density_reference,
                 standard_error=worst_density.density_se,
-                margin=p.density_margin,
+                margin=worst_part_margin(p.density_margin, len(comparisons)),
                 direction="lower_is_better",
                 value_range=(0.0, None),
                 description=(
@@ -556,6 +590,7 @@ class PRDCCheck(Check):
             figures=[_figure(c) for c in by_coverage[: p.figures]],
             sample_sizes=sample_sizes,
             evidence={"uncovered_real_rows": worst.base.rows[order].tolist()},
+            columns=part_columns(ctx, usable),
         )
 
 

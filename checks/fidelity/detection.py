@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.tree_features import TreeFeatures
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -22,11 +22,12 @@ from synthaudit.check import (
     make_table,
 )
 from synthaudit.context import AuditContext
-from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult
+from synthaudit.stats.auc import auc_standard_error, roc_auc
+from synthaudit.stats.two_sample import ClassifierTest, classifier_two_sample_test
 
 if TYPE_CHECKING:
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    pass
 
 __all__ = [
     "DetectionCheck",
@@ -40,174 +41,6 @@ MIN_ROWS_PER_SIDE = 50
 """Below this many rows per side a cross-validated AUC says nothing; the check skips."""
 EVIDENCE_CAP = 20
 """Evidence is capped: at most this many synthetic row indices."""
-_HUGE = 1e300
-"""Stand-in for ±inf in numeric features (the trees only need the order)."""
-
-
-def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve: the chance that a random positive outscores a random negative (ties ½).
-
-    Computed as the Mann–Whitney U statistic from average ranks. ``labels`` are booleans (or 0/1), both
-    classes present. Range [0, 1]; 0.5 for scores that carry no information, 1 when every positive
-    outscores every negative; ``roc_auc(s, y) == 1 - roc_auc(s, ~y)``.
-    """
-    from scipy.stats import rankdata
-
-    positive = np.asarray(labels).astype(bool)
-    n_pos = int(positive.sum())
-    n_neg = len(positive) - n_pos
-    if n_pos == 0 or n_neg == 0:
-        raise ValueError("roc_auc needs both classes")
-    ranks = rankdata(np.asarray(scores, dtype=np.float64))
-    u = float(ranks[positive].sum()) - n_pos * (n_pos + 1) / 2.0
-    return u / (n_pos * n_neg)
-
-
-def auc_standard_error(auc: float, n_pos: int, n_neg: int) -> float:
-    """Hanley–McNeil (1982) standard error of an AUC estimated from ``n_pos`` positives and ``n_neg`` negatives.
-
-    ``SE² = [A(1−A) + (n_pos−1)(Q1−A²) + (n_neg−1)(Q2−A²)] / (n_pos·n_neg)`` with ``Q1 = A/(2−A)`` and
-    ``Q2 = 2A²/(1+A)``. Values below 0.5 (noise around "cannot tell apart") are taken at 0.5, where the
-    formula reduces to the null ``sqrt((n_pos+n_neg+1)/(12·n_pos·n_neg))``; with balanced classes the error
-    is largest there and shrinks to 0 as the AUC approaches 1.
-    """
-    a = min(max(float(auc), 0.5), 1.0)
-    q1 = a / (2.0 - a)
-    q2 = 2.0 * a * a / (1.0 + a)
-    variance = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_pos * n_neg)
-    return math.sqrt(max(variance, 0.0))
-
-
-def _as_float(values: pd.Series) -> np.ndarray:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = values.astype("int64").to_numpy(dtype=np.float64) / 1e9
-        out[values.isna().to_numpy()] = np.nan
-        return out
-    out = values.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.clip(out, -_HUGE, _HUGE)  # ±inf become huge finite numbers; NaN stays missing
-
-
-@dataclass(frozen=True)
-class TreeFeatures:
-    """Columns as a float matrix for tree models: numbers as numbers, categories as ordinal codes.
-
-    Numeric columns stay float (datetimes as seconds), missing values NaN (gradient boosting learns where
-    missing values go). Categorical and boolean columns become codes ``0 … k−1`` over the ``k`` most frequent
-    categories of the fitting frame (at most ``max_categories``, ties by value); every other category —
-    rarer, or never seen when fitting — shares the code ``k``, and missing values are NaN. The mask
-    :attr:`categorical` tells the model which features are codes (``categorical_features``).
-    """
-
-    columns: tuple[str, ...]
-    categories: Mapping[str, tuple[str, ...]]
-
-    @classmethod
-    def fit(
-        cls, frame: pd.DataFrame, columns: tuple[str, ...], roles: Mapping[str, Role], max_categories: int
-    ) -> TreeFeatures:
-        """Learn the category codes from ``frame`` (the real rows)."""
-        categories: dict[str, tuple[str, ...]] = {}
-        for column in columns:
-            if roles[column] in (Role.CATEGORICAL, Role.BOOLEAN):
-                counts = frame[column].dropna().astype(str).value_counts()
-                ordered = sorted(
-                    zip(counts.index.astype(str), counts.to_numpy(), strict=True), key=lambda v: (-v[1], v[0])
-                )
-                categories[column] = tuple(value for value, _ in ordered[:max_categories])
-        return cls(tuple(columns), categories)
-
-    @property
-    def categorical(self) -> np.ndarray:
-        """Boolean mask of the features that are category codes."""
-        return np.array([c in self.categories for c in self.columns], dtype=bool)
-
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """The feature matrix (rows × columns, float64) of ``frame``."""
-        out = np.empty((len(frame), len(self.columns)), dtype=np.float64)
-        for position, column in enumerate(self.columns):
-            values = frame[column]
-            if column not in self.categories:
-                out[:, position] = _as_float(values)
-                continue
-            known = self.categories[column]
-            missing = values.isna().to_numpy()
-            codes = pd.Categorical(values.astype(str).where(~missing), categories=list(known)).codes
-            coded = np.where(codes >= 0, codes, len(known)).astype(np.float64)
-            coded[missing] = np.nan
-            out[:, position] = coded
-        return out
-
-
-def _model(params: Any, categorical: np.ndarray, seed: int) -> HistGradientBoostingClassifier:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    return HistGradientBoostingClassifier(
-        max_iter=params.max_iter,
-        learning_rate=params.learning_rate,
-        early_stopping=False,
-        categorical_features=categorical if categorical.any() else None,
-        random_state=seed,
-    )
-
-
-@dataclass(frozen=True)
-class _Detection:
-    """One classifier two-sample test: per-fold AUCs and their SE, out-of-fold scores, the first fold's model."""
-
-    auc: float
-    standard_error: float
-    fold_aucs: tuple[float, ...]
-    accuracy: float
-    features: np.ndarray
-    scores: np.ndarray
-    labels: np.ndarray
-    model: Any
-    test_positions: np.ndarray
-
-
-def _detection_test(
-    base: np.ndarray, candidate: np.ndarray, categorical: np.ndarray, params: Any, seed: int
-) -> _Detection:
-    """Stratified k-fold test: each fold's model scores its held-out rows; the AUC is the mean over folds.
-
-    Standard error: the folds' AUCs are not independent (each fold's rows train the other folds' models),
-    so the naive ``sqrt(mean SE_fold² / k)`` understates the spread of their mean (by ~1.5× at k = 5,
-    measured on clean samples). The Nadeau–Bengio (2003) correction for cross-validated estimates,
-    ``Var ≈ (1/k + n_test/n_train) · σ²_fold``, with ``σ²_fold`` the Hanley–McNeil variance of one fold's
-    AUC, matches the measured spread.
-    """
-    from sklearn.model_selection import StratifiedKFold
-
-    features = np.vstack([base, candidate])
-    labels = np.concatenate([np.zeros(len(base), dtype=np.int64), np.ones(len(candidate), dtype=np.int64)])
-    scores = np.empty(len(labels), dtype=np.float64)
-    folds = StratifiedKFold(n_splits=params.folds, shuffle=True, random_state=seed)
-    first_model: Any = None
-    first_test = np.empty(0, dtype=np.int64)
-    aucs, variances, test_share = [], [], []
-    for fold, (train, test) in enumerate(folds.split(features, labels)):
-        model = _model(params, categorical, seed + fold).fit(features[train], labels[train])
-        scores[test] = model.predict_proba(features[test])[:, 1]
-        auc = roc_auc(scores[test], labels[test])
-        n_pos = int(labels[test].sum())
-        aucs.append(auc)
-        variances.append(auc_standard_error(auc, n_pos, len(test) - n_pos) ** 2)
-        test_share.append(len(test) / len(train))
-        if fold == 0:
-            first_model, first_test = model, test
-    accuracy = float(np.mean((scores > 0.5) == labels.astype(bool)))
-    k = len(aucs)
-    return _Detection(
-        auc=float(np.mean(aucs)),
-        standard_error=math.sqrt((1.0 / k + float(np.mean(test_share))) * float(np.mean(variances))),
-        fold_aucs=tuple(aucs),
-        accuracy=accuracy,
-        features=features,
-        scores=scores,
-        labels=labels,
-        model=first_model,
-        test_positions=first_test,
-    )
 
 
 class DetectionCheck(Check):
@@ -280,9 +113,12 @@ class DetectionCheck(Check):
         """Run the classifier two-sample test on the synthetic and on the reference pair."""
         p = self.params
         assert isinstance(p, DetectionCheck.Params)
+        if ctx.text_unmeasured_reason is not None:
+            return self.skip(ctx.text_unmeasured_reason)
         columns = ctx.comparable_columns
-        if not columns:
-            return self.skip("no numeric, datetime, categorical or boolean column to compare")
+        text = tuple(ctx.data.text)
+        if not columns and not text:
+            return self.skip("no numeric, datetime, categorical, boolean or text column to compare")
         synthetic, reference = ctx.synthetic_pair, ctx.reference_pair
         base = synthetic.base
         n = min(len(base), len(synthetic.candidate), len(reference.candidate))
@@ -302,12 +138,21 @@ class DetectionCheck(Check):
         x_base = encoder.transform(base.iloc[base_rows])
         x_synthetic = encoder.transform(synthetic.candidate.iloc[synthetic_rows])
         x_reference = encoder.transform(reference.candidate.iloc[reference_rows])
+        feature_names = list(columns)
+        for column in text:
+            x_base = np.hstack([x_base, ctx.text_features(column, "base")[base_rows]])
+            x_synthetic = np.hstack([x_synthetic, ctx.text_features(column, "synthetic_candidate")[synthetic_rows]])
+            x_reference = np.hstack([x_reference, ctx.text_features(column, "reference_candidate")[reference_rows]])
+            width = x_base.shape[1] - len(feature_names)
+            feature_names += [f"{column} (embedding component {i + 1})" for i in range(width - 2)]
+            feature_names += [f"{column} (length in characters)", f"{column} (length in words)"]
+        categorical = np.concatenate([categorical, np.zeros(len(feature_names) - len(columns), dtype=bool)])
 
-        syn = _detection_test(x_base, x_synthetic, categorical, p, seed)
-        ref = _detection_test(x_base, x_reference, categorical, p, seed)
+        syn = classifier_two_sample_test(x_base, x_synthetic, categorical, p, seed)
+        ref = classifier_two_sample_test(x_base, x_reference, categorical, p, seed)
         se = math.sqrt(2.0) * ref.standard_error
 
-        importance, importance_rows = self._importances(syn, columns, p, seed, ctx.full)
+        importance, importance_rows = self._importances(syn, tuple(feature_names), p, seed, ctx.full)
         metrics = [
             gated_metric(
                 "detection_auc",
@@ -336,7 +181,7 @@ class DetectionCheck(Check):
         rows = [
             {
                 "column": str(column),
-                "role": ctx.roles[str(column)].value,
+                "role": ctx.roles[str(column)].value if str(column) in ctx.roles else "text",
                 "auc_drop": float(drop),
                 "auc_drop_sd": float(sd),
             }
@@ -390,12 +235,13 @@ class DetectionCheck(Check):
                 "reference_rows": n,
                 "folds": p.folds,
                 "importance_rows": importance_rows,
-                "columns": len(columns),
+                "columns": len(columns) + len(text),
             },
+            columns={**{c: ctx.roles[c].value for c in columns}, **{c: "text (embeddings and length)" for c in text}},
         )
 
     def _importances(
-        self, detection: _Detection, columns: tuple[str, ...], params: Any, seed: int, full: bool
+        self, detection: ClassifierTest, columns: tuple[str, ...], params: Any, seed: int, full: bool
     ) -> tuple[pd.DataFrame, int]:
         """Permutation importance (drop in AUC) of the first fold's model on its held-out rows (capped)."""
         rng = np.random.default_rng(seed)

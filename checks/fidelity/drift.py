@@ -71,6 +71,23 @@ def _evidently_values(values: pd.Series, numeric: bool) -> pd.Series:
     return values.astype(np.float64).replace([np.inf, -np.inf], np.nan)
 
 
+def _category_key(value: object) -> tuple[str, str]:
+    return type(value).__name__, str(value)
+
+
+def _category_codes(reference: pd.Series, current: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Both sides' categories as integer codes, numbered in sorted order of the categories (missing values dropped).
+
+    evidently collects a column's categories in a Python ``set`` and sums over them in its iteration order,
+    which for strings follows the interpreter's hash seed (``PYTHONHASHSEED``): the distance then differs in
+    the last bits between runs. Small integers hash to themselves, so coded categories are summed in one
+    fixed order in every process; the distance is the same, as it does not depend on the labels.
+    """
+    categories = sorted(set(reference.unique()) | set(current.unique()), key=_category_key)
+    codes = {value: code for code, value in enumerate(categories)}
+    return reference.map(codes).astype(np.int64), current.map(codes).astype(np.int64)
+
+
 def _has_values(values: pd.Series) -> bool:
     return bool(values.notna().any())
 
@@ -105,8 +122,10 @@ def column_drift(base: pd.DataFrame, candidate: pd.DataFrame, tests: list[_Colum
     Each column goes through the evidently ``StatTest`` of its forced distance method and threshold (never
     evidently's size-dependent default choice) — the same call, on the same cleaned values, that evidently's
     ``ValueDrift`` metric makes, without the report's plotting; the statistic is evidently's drift score and
-    ``drifted`` evidently's own verdict. Missing and infinite values are left out; a column without values on
-    the candidate side is drifted (statistic ``None``). Every column must have values on the base side.
+    ``drifted`` evidently's own verdict. Categories are handed over as integer codes in sorted category order,
+    so the result does not depend on the interpreter's hash seed (see :func:`_category_codes`). Missing and
+    infinite values are left out; a column without values on the candidate side is drifted (statistic
+    ``None``). Every column must have values on the base side.
     """
     registry, column_type = _evidently()
     outcomes: dict[str, _Outcome] = {}
@@ -116,6 +135,8 @@ def column_drift(base: pd.DataFrame, candidate: pd.DataFrame, tests: list[_Colum
         if current.empty:
             outcomes[test.column] = _Outcome(None, True)
             continue
+        if not test.numeric:
+            reference, current = _category_codes(reference, current)
         kind = column_type.Numerical if test.numeric else column_type.Categorical
         with warnings.catch_warnings():
             # evidently's internals raise pandas/numpy deprecation warnings that say nothing about the data.
@@ -328,6 +349,8 @@ class ColumnDriftCheck(Check):
                 "reference_rows": len(ref),
                 "columns": n_columns,
             },
+            columns=[t.column for t in tests],
+            ctx=ctx,
         )
 
     # ------------------------------------------------------------ presentation

@@ -250,6 +250,8 @@ class KMarginalCheck(Check):
                 "columns": len(columns),
                 "subsets": len(subsets),
             },
+            columns=[columns[c] for c in used],
+            ctx=ctx,
         )
 
 

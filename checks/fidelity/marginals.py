@@ -22,6 +22,10 @@ from synthaudit.check import (
 from synthaudit.context import AuditContext, Pair
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, FigureSpec
+from synthaudit.stats.distances import category_shares as _shares
+from synthaudit.stats.distances import column_distance as _column_distance
+from synthaudit.stats.distances import ks_statistic, total_variation_distance
+from synthaudit.stats.distances import present_numbers as _as_numbers
 
 __all__ = [
     "MarginalDistributionCheck",
@@ -31,63 +35,6 @@ __all__ = [
 
 RARE_CATEGORY_COUNT = 10
 """DESIGN: category values seen fewer than 10 times in the real data are suppressed in tables."""
-_KOLMOGOROV_SD = 0.2603
-"""Standard deviation of the Kolmogorov distribution: KS·sqrt(nm/(n+m)) under the null."""
-_HALF_NORMAL_SD = math.sqrt(1.0 - 2.0 / math.pi)
-
-
-def _as_numbers(values: pd.Series) -> np.ndarray:
-    """Non-missing values as float64 (datetimes as seconds)."""
-    present = values.dropna()
-    if pd.api.types.is_datetime64_any_dtype(present):
-        return present.astype("int64").to_numpy(dtype=np.float64) / 1e9
-    return present.to_numpy(dtype=np.float64)
-
-
-def ks_statistic(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sample Kolmogorov–Smirnov statistic: the largest gap between the two empirical CDFs.
-
-    Range [0, 1]; lower is better; 0 for identical samples. Both arrays must be non-empty and finite.
-    """
-    a = np.sort(a)
-    b = np.sort(b)
-    points = np.concatenate([a, b])
-    cdf_a = np.searchsorted(a, points, side="right") / len(a)
-    cdf_b = np.searchsorted(b, points, side="right") / len(b)
-    return float(np.max(np.abs(cdf_a - cdf_b)))
-
-
-def _shares(values: pd.Series) -> pd.Series:
-    return values.value_counts(normalize=True, dropna=True)
-
-
-def total_variation_distance(p: pd.Series, q: pd.Series) -> float:
-    """Total variation distance between two category-share series: half the sum of absolute differences.
-
-    Range [0, 1]; lower is better; 0 when every category has the same share on both sides.
-    """
-    union = p.index.union(q.index)
-    diff = p.reindex(union, fill_value=0.0).to_numpy() - q.reindex(union, fill_value=0.0).to_numpy()
-    return float(0.5 * np.abs(diff).sum())
-
-
-def _column_distance(base: pd.Series, candidate: pd.Series, role: Role) -> tuple[float, float, str]:
-    """(distance, null standard deviation, statistic name) of one column between two samples."""
-    numeric = role in (Role.NUMERIC, Role.DATETIME)
-    if numeric:
-        a, b = _as_numbers(base), _as_numbers(candidate)
-        n, m = len(a), len(b)
-    else:
-        n, m = int(base.notna().sum()), int(candidate.notna().sum())
-    if n == 0 or m == 0:
-        # One side has no values at all: maximally different unless both are empty.
-        return (0.0 if n == m else 1.0), 0.0, "ks" if numeric else "tvd"
-    scale = math.sqrt(1.0 / n + 1.0 / m)
-    if numeric:
-        return ks_statistic(a, b), _KOLMOGOROV_SD * scale, "ks"
-    p = _shares(base)
-    spread = math.sqrt(float((p * (1 - p)).sum()))
-    return total_variation_distance(p, _shares(candidate)), 0.5 * _HALF_NORMAL_SD * spread * scale, "tvd"
 
 
 def _missing_rate(values: pd.Series) -> float:
@@ -246,6 +193,8 @@ class MarginalDistributionCheck(Check):
                 "reference_rows": len(ctx.reference_pair.candidate),
                 "columns": len(columns),
             },
+            columns=columns,
+            ctx=ctx,
         )
 
 

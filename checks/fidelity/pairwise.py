@@ -625,6 +625,8 @@ class PairwiseAssociationCheck(Check):
                 "columns": k,
                 "pairs": len(syn.pairs),
             },
+            columns=columns,
+            ctx=ctx,
         )
 
 

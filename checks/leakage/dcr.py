@@ -12,20 +12,22 @@ from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, in
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult, Metric
 
-__all__ = ["DistanceToClosestRecordCheck", "close_share", "nearest_distances"]
+__all__ = ["DistanceToClosestRecordCheck", "close_share", "copy_likeness", "nearest_distances", "suspicious_rows"]
 
 EVIDENCE_CAP = 20
 
 
 def nearest_distances(ctx: AuditContext, candidate_key: str, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Distances (Euclidean, on the shared encoding) from each candidate row to its ``k`` nearest base rows.
+    """Distances (Euclidean, on the shared row vectors) from each candidate row to its ``k`` nearest base rows.
 
-    Exact search (faiss brute force) against the base real rows, computed once per audit and shared.
+    Exact search (faiss candidates re-ranked in float64, so a verbatim copy is at distance 0.0) against the
+    base real rows, computed once per audit and shared. The row vectors are the context's distance vectors:
+    the row encoding, plus text embeddings when the data has text.
     """
 
     def compute() -> tuple[np.ndarray, np.ndarray]:
         index = ctx.neighbour_index("base")
-        return index.search(ctx.encoded(candidate_key), k=k)
+        return index.search(ctx.distance_vectors(candidate_key), k=k)
 
     return ctx.shared(f"leakage.nearest.{candidate_key}.k{k}", compute)
 
@@ -34,29 +36,79 @@ def close_share(distances: np.ndarray, cutoff: float) -> float:
     """Share of rows whose distance is at most ``cutoff`` (ties included)."""
     if len(distances) == 0:
         return 0.0
-    return float(np.mean(distances <= cutoff + 1e-6 * max(cutoff, 1e-12)))
+    return float(np.mean(_is_close(distances, cutoff)))
+
+
+def _is_close(distances: np.ndarray, cutoff: float) -> np.ndarray:
+    return np.asarray(distances <= cutoff + 1e-6 * max(cutoff, 1e-12))
+
+
+def copy_likeness(distances: np.ndarray) -> np.ndarray:
+    """Closest over second-closest real-row distance per row (0 for an exact match): small = copy-like.
+
+    A row far closer to one real record than to any other sits on that record rather than in a dense
+    region where rows are naturally close; an exact match (both distances 0 included) scores 0.
+    """
+    first = distances[:, 0]
+    second = distances[:, 1] if distances.shape[1] > 1 else first
+    return np.where(second > 0, first / np.where(second > 0, second, 1.0), np.where(first > 0, 1.0, 0.0))
+
+
+def suspicious_rows(
+    dcr: np.ndarray, likeness: np.ndarray, groups: list[tuple[float, int]], cap: int = EVIDENCE_CAP
+) -> np.ndarray:
+    """Positions of the synthetic rows that make up the surplus of close rows over what the reference allows.
+
+    ``groups`` holds, per closeness level, the level and the surplus (close synthetic rows beyond the warn
+    threshold's count). From the rows at or below each level, the ``surplus`` most copy-like (lowest
+    ``likeness``, then lowest DCR, then position) are taken; the union comes back in that order, at most
+    ``cap`` rows.
+    """
+    chosen: set[int] = set()
+    for level, surplus in groups:
+        if surplus <= 0:
+            continue
+        close = np.flatnonzero(_is_close(dcr, level))
+        ranked = close[np.lexsort((close, dcr[close], likeness[close]))]
+        chosen.update(int(i) for i in ranked[:surplus])
+    rows = np.array(sorted(chosen), dtype=np.int64)
+    return rows[np.lexsort((rows, dcr[rows], likeness[rows]))][:cap]
 
 
 class DistanceToClosestRecordCheck(Check):
     """Distance from each synthetic row to its closest real (training) row, against real rows never seen.
 
-    Rows are encoded once for the whole audit (standardised numbers, one-hot categories scaled so that a
-    category mismatch counts like one standard deviation, missing values as their own value; identifiers
-    and text left out) and searched exactly with faiss. The reference distribution is the distance from
-    each reference row (the holdout, or the real data's other half) to the same base real rows: a generator
-    that learned the distribution without memorising rows puts its rows no closer to training rows than
-    new real rows are.
+    Rows are the context's distance vectors (standardised numbers, one-hot categories scaled so that a
+    category mismatch counts like one standard deviation, missing values as their own value, plus one
+    sentence embedding per text column; identifiers left out) and are searched exactly: faiss candidates
+    re-ranked with float64 distances, so a verbatim copy is at distance exactly 0. The reference
+    distribution is the distance from each reference row (the holdout, or the real data's other half) to
+    the same base real rows: a generator that learned the distribution without memorising rows puts its
+    rows no closer to training rows than new real rows are.
 
     Let q be the reference's 5th percentile of DCR. The gating metric is the share of synthetic rows with
     DCR ≤ q (ties included, so that on categorical data where q = 0 a verbatim copy still counts), compared
     with the share of reference rows with DCR ≤ q (≈ 5 %, more with ties); range [0, 1], lower is better;
     1 when the synthetic data copies the training rows, about the reference share for an independent sample.
-    The margin is the binomial standard error of the difference with a small floor. Information: the share
-    at distance 0, the median DCR ratio synthetic / reference (≈ 1 is good, ≪ 1 means rows sit on training
-    records), and the nearest-neighbour distance ratio (closest / second closest; small values mean a row
-    is much closer to one real record than to any other). Evidence: the synthetic row numbers closest to a
-    real row. Skips when the encoding has no columns. Cost: exact search, O(n_candidate × n_base × width);
-    the query side is a seeded sample of ``max_queries`` rows unless ``--full``.
+    A second gate does the same at the 1st percentile. The margin is the binomial standard error of the
+    difference with a small floor. Information: the share at distance 0, the median DCR ratio synthetic /
+    reference (≈ 1 is good, ≪ 1 means rows sit on training records), and the nearest-neighbour distance
+    ratio (closest / second closest; small values mean a row is much closer to one real record than to any
+    other).
+
+    Evidence (``suspiciously_close_synthetic_rows``): the synthetic rows that make up the surplus of close
+    rows over what unseen real rows explain. For each gate, as many rows as its close share exceeds the
+    warn threshold (none while the check passes), taken from the rows at or below its quantile, most
+    copy-like first (smallest closest / second-closest ratio: a row on one real record rather than in a
+    dense region, exact matches first); at most ``EVIDENCE_CAP`` rows. Single rows are not judged alone:
+    unseen real rows themselves come within float noise of training rows now and then (natural
+    duplicates), so only the surplus is evidence.
+
+    Skips when there is no column to measure, when text columns cannot be embedded, and when every
+    reference row is at the same distance from the training rows (typically 0: every unseen real row has an
+    exact twin there, so the distances cannot tell copies from natural matches and the gate cannot fail).
+    Cost: exact search, O(n_candidate × n_base × width); the query side is a seeded sample of
+    ``max_queries`` rows unless ``--full``.
     """
 
     name: ClassVar[str] = "leakage.dcr"
@@ -90,23 +142,43 @@ class DistanceToClosestRecordCheck(Check):
         """Search the nearest base row of every synthetic and reference row, then compare close shares."""
         p = self.params
         assert isinstance(p, DistanceToClosestRecordCheck.Params)
-        if ctx.encoder.n_features == 0:
-            return self.skip("no numeric or categorical column to measure distances on")
-        syn_d, syn_i = nearest_distances(ctx, "synthetic_candidate")
+        if ctx.text_unmeasured_reason is not None:
+            return self.skip(ctx.text_unmeasured_reason)
+        columns = ctx.distance_columns()
+        if not columns:
+            return self.skip("no numeric, categorical or text column to measure distances on")
+        syn_d, _ = nearest_distances(ctx, "synthetic_candidate")
         ref_d, _ = nearest_distances(ctx, "reference_candidate")
         syn_index = ctx.synthetic_pair.candidate.index.to_numpy()
         if not ctx.full and len(syn_d) > p.max_queries:
             keep = np.sort(ctx.rng(self.name).choice(len(syn_d), size=p.max_queries, replace=False))
-            syn_d, syn_i, syn_index = syn_d[keep], syn_i[keep], syn_index[keep]
+            syn_d, syn_index = syn_d[keep], syn_index[keep]
             ref_keep = np.sort(ctx.rng(self.name + ".reference").choice(len(ref_d), size=p.max_queries, replace=False))
             ref_d = ref_d[ref_keep]
         syn_dcr, ref_dcr = syn_d[:, 0], ref_d[:, 0]
+        if len(syn_dcr) == 0 or len(ref_dcr) == 0:
+            return self.skip("no synthetic or no reference row to measure")
+        if np.ptp(ref_dcr) == 0:
+            value = float(ref_dcr[0])
+            where = (
+                "has an exact twin among the training rows"
+                if value == 0
+                else f"is at the same distance ({value:.3g}) from the training rows"
+            )
+            synthetic = "; so does every synthetic row" if np.all(syn_dcr == value) else ""
+            names = ", ".join(list(columns)[:8]) + (", …" if len(columns) > 8 else "")
+            return self.skip(
+                f"every one of the {len(ref_dcr)} unseen real rows {where}{synthetic} on the measured columns "
+                f"({names}), so distances cannot tell copies from natural matches"
+            )
         metrics: list[Metric] = []
+        levels: list[float] = []
         for metric_name, quantile in (
             ("dcr_close_share", p.reference_quantile),
             ("dcr_very_close_share", p.strict_quantile),
         ):
             level = float(np.quantile(ref_dcr, quantile))
+            levels.append(level)
             syn_share, ref_share = close_share(syn_dcr, level), close_share(ref_dcr, level)
             se = math.sqrt(ref_share * (1 - ref_share) * (1 / len(syn_dcr) + 1 / len(ref_dcr)))
             metrics.append(
@@ -121,7 +193,9 @@ class DistanceToClosestRecordCheck(Check):
                     description=f"share of rows with DCR ≤ the reference's {quantile:.0%} quantile ({level:.4g})",
                 )
             )
-        cutoff = float(np.quantile(ref_dcr, p.reference_quantile))
+        cutoff = levels[0]
+        surplus = [(level, _surplus(m, len(syn_dcr))) for level, m in zip(levels, metrics, strict=True)]
+        suspicious = suspicious_rows(syn_dcr, copy_likeness(syn_d), surplus)
         syn_share, ref_share = metrics[0].value, metrics[0].reference_value or 0.0
         metrics.append(
             info_metric(
@@ -156,8 +230,6 @@ class DistanceToClosestRecordCheck(Check):
                     description="median ratio of closest to second-closest real-row distance",
                 )
             )
-        order = np.argsort(syn_dcr, kind="stable")
-        closest = order[: min(EVIDENCE_CAP, int(np.sum(syn_dcr <= cutoff)))]
         upper = float(np.quantile(np.concatenate([syn_dcr, ref_dcr]), 0.99)) or 1.0
         edges = np.linspace(0.0, upper, 41)
         figure = make_figure(
@@ -201,9 +273,19 @@ class DistanceToClosestRecordCheck(Check):
                 "synthetic_rows": len(syn_dcr),
                 "reference_rows": len(ref_dcr),
                 "encoded_features": ctx.encoder.n_features,
+                "distance_features": ctx.neighbour_index("base").dim,
             },
-            evidence={"closest_synthetic_rows": syn_index[closest].tolist()},
+            evidence={"suspiciously_close_synthetic_rows": syn_index[suspicious].tolist()},
+            columns=columns,
+            ctx=ctx,
         )
+
+
+def _surplus(metric: Metric, rows: int) -> int:
+    """Close rows beyond the warn threshold's count (0 while the metric is within it)."""
+    if metric.warn_threshold is None:
+        return 0
+    return max(0, math.ceil(rows * (metric.value - metric.warn_threshold) - 1e-9))
 
 
 def _median_nndr(distances: np.ndarray) -> float:

@@ -59,7 +59,9 @@ class ExactCopyCheck(Check):
     """Share of synthetic rows that are verbatim copies of real rows, against the reference's share.
 
     Rows are compared after normalisation (strings trimmed, numbers canonical to about 9 significant
-    digits, missing values equal to each other), identifier columns left out. The metric is the share of
+    digits, missing values equal to each other), identifier columns left out. Text columns are part of the
+    row: a synthetic row counts as a copy only with the real row's text too (edited or partial copies of
+    texts are ``leakage.text_near_duplicates``' business). The metric is the share of
     candidate rows whose normalised row occurs in the base real rows; the reference is the same share for
     holdout rows (or the real data's other half), at matched size: real data has natural collisions on
     coarse columns, and only an excess over them is a leak. Range [0, 1], lower is better; 0 for
@@ -68,7 +70,8 @@ class ExactCopyCheck(Check):
     A second gating metric, when identifier columns exist, is the share of synthetic identifier values
     replayed from the real data, against the same share for the reference rows. Information: the copy
     rate of *all* synthetic rows against *all* real rows, with the copied rows' indices as evidence.
-    Skips when no column is left after removing identifiers. Cost: one hash per row, O(n).
+    Skips when no column is left after removing identifiers, or every one left is empty (all missing) in the
+    real data: every row would then look the same. Cost: one hash per row, O(n).
     """
 
     name: ClassVar[str] = "leakage.exact_copies"
@@ -100,6 +103,9 @@ class ExactCopyCheck(Check):
         columns = tuple(c for c in ctx.data.columns if ctx.roles[c] is not Role.IDENTIFIER)
         if not columns:
             return self.skip("every common column is an identifier; no row content is left to compare")
+        if all(ctx.roles[c] is Role.EMPTY for c in columns):
+            # Every row would look the same (all missing): any rate would say nothing about the rows.
+            return self.skip("every non-identifier column is empty in the real data; no row content to compare")
         syn, ref = ctx.synthetic_pair, ctx.reference_pair
         base_prints = row_fingerprints(syn.base, columns, ctx.roles)
         syn_rate = float(np.isin(row_fingerprints(syn.candidate, columns, ctx.roles), base_prints).mean())
@@ -185,4 +191,13 @@ class ExactCopyCheck(Check):
                 "all_real_rows": len(ctx.real),
             },
             evidence={"copied_synthetic_rows": ctx.synth.index[copied_rows[:EVIDENCE_CAP]].tolist()},
+            columns={
+                **{
+                    c: "text (verbatim, in the row fingerprint)"
+                    if ctx.roles[c] is Role.TEXT
+                    else f"{ctx.roles[c].value} (row fingerprint)"
+                    for c in columns
+                },
+                **{c: "identifier (replayed values)" for c in ctx.data.ids},
+            },
         )

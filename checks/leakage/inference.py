@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
 from typing import ClassVar
 
 import numpy as np
@@ -13,9 +15,47 @@ from synthaudit.checks.leakage.attacks import attack_targets, binomial_differenc
 from synthaudit.checks.leakage.rare_records import normalised_risk
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
-from synthaudit.result import CheckResult
+from synthaudit.result import CheckResult, Metric
 
-__all__ = ["AttributeInferenceCheck", "guess_is_correct"]
+__all__ = ["AttributeInferenceCheck", "guess_is_correct", "sidak_multiplier", "worst_of_margin"]
+
+
+def sidak_multiplier(multiplier: float, cells: int) -> float:
+    """The standard-error multiplier for the worst of ``cells`` comparisons at the rate of one at ``multiplier``.
+
+    One clean comparison lands past ``multiplier`` standard errors with the one-sided normal tail probability
+    α = 1 − Φ(multiplier); the worst of m independent ones does so with probability 1 − (1 − α)^m, about m
+    times as often. The Šidák multiplier Φ⁻¹((1 − α)^{1/m}) brings the worst back to α (for positively
+    correlated comparisons the worst is less extreme, so the rate is at most α). 3 SE for one cell becomes
+    3.32 for three and 3.45 for five; 5 SE becomes 5.20 and 5.30. A multiplier of 0 (no sampling margin)
+    and a single cell are left unchanged.
+    """
+    if cells <= 1 or multiplier <= 0:
+        return multiplier
+    alpha = 0.5 * math.erfc(multiplier / math.sqrt(2.0))
+    tail = -math.expm1(math.log1p(-alpha) / cells)
+    return -NormalDist().inv_cdf(tail)
+
+
+def worst_of_margin(margin: Margin, cells: int) -> Margin:
+    """``margin`` for gating the worst of ``cells`` comparisons, each against its own reference.
+
+    The standard-error multipliers become their Šidák counterparts for ``cells`` comparisons (see
+    :func:`sidak_multiplier`), so that a clean sample warns and fails at the worst cell no more often than
+    one comparison would; the floors are effect sizes and stay as they are.
+    """
+    return margin.model_copy(
+        update={"warn_se": sidak_multiplier(margin.warn_se, cells), "fail_se": sidak_multiplier(margin.fail_se, cells)}
+    )
+
+
+def _gap_to_fail(metric: Metric) -> tuple[bool, bool, float]:
+    """Sort key, worst last: failed, past the warn threshold, then the gap as a share of the fail margin."""
+    assert metric.reference_value is not None and metric.threshold is not None
+    fail_delta = metric.threshold - metric.reference_value
+    gap = metric.value - metric.reference_value
+    ratio = gap / fail_delta if fail_delta > 0 else (math.inf if gap > 0 else 0.0)
+    return metric.passed is False, metric.warned, ratio
 
 
 def guess_is_correct(truth: pd.Series, guess: np.ndarray, numeric: bool, tolerance: float) -> np.ndarray:
@@ -39,7 +79,11 @@ class AttributeInferenceCheck(Check):
     attack runs on training records and, as the control, on holdout records: a generator that learned
     the population lets the attacker guess both about equally well; one that memorised its training rows
     gives training secrets away. Gating: the worst secret's success rate on training records against the
-    control's rate (range [0, 1], lower is better). Information: Anonymeter's normalised risk
+    control's rate (range [0, 1], lower is better) — the secret furthest past its own control, as a share of
+    its fail margin. Taking the worst of m secrets would let a clean sample cross a single comparison's
+    margin about m times as often, so the standard-error multipliers are Šidák-adjusted for m (3 and 5 SE
+    become 3.32 and 5.20 for three secrets; see :func:`sidak_multiplier`); the floors stay. Per secret, the
+    table gives the standard error and the thresholds applied. Information: Anonymeter's normalised risk
     (r_attack − r_control) / (1 − r_control) per secret. Needs a holdout (no control without one), and a
     target or sensitive column. Cost: exact search of 2 × ``max_targets`` rows per secret.
     """
@@ -62,7 +106,8 @@ class AttributeInferenceCheck(Check):
 
         rate_margin: Margin = Field(
             Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.015, fail_floor=0.03),
-            description="Margin over the control's success rate (share of attacked records).",
+            description="Margin over the control's success rate (share of attacked records); the standard-error "
+            "multipliers are for one secret and are Šidák-adjusted for the number of secrets attacked.",
         )
         max_targets: int = Field(3000, ge=50, description="Seeded cap on attacked records per side (none with --full).")
         numeric_tolerance: float = Field(
@@ -80,11 +125,13 @@ class AttributeInferenceCheck(Check):
         given = ctx.data.quasi_identifiers
         targets = attack_targets(ctx, self.name, p.max_targets)
         rows = []
+        known_columns: set[str] = set()
         for secret in secrets:
             pool = given or ctx.comparable_columns
             known = [c for c in pool if c != secret and c in ctx.data.columns]
             if not known:
                 continue
+            known_columns.update(known)
             member_nn, control_nn = nearest_synthetic(ctx, known, [targets.members, targets.controls])
             numeric = ctx.roles[secret] in (Role.NUMERIC, Role.DATETIME)
             tolerance = 0.0
@@ -114,18 +161,32 @@ class AttributeInferenceCheck(Check):
         if not rows:
             return self.skip("no quasi-identifier is left to attack with once the secret is removed")
         n = len(targets.members)
-        worst = max(rows, key=lambda r: r["attack_rate"] - r["control_rate"])
-        metrics = [
-            gated_metric(
+        margin = worst_of_margin(p.rate_margin, len(rows))
+        of_many = f"; worst of {len(rows)} secrets" if len(rows) > 1 else ""
+        cells = {
+            row["secret"]: gated_metric(
                 "inference_success_rate",
-                value=worst["attack_rate"],
-                reference=worst["control_rate"],
-                standard_error=binomial_difference_se(worst["attack_rate"], n, worst["control_rate"], n),
-                margin=p.rate_margin,
+                value=row["attack_rate"],
+                reference=row["control_rate"],
+                standard_error=binomial_difference_se(row["attack_rate"], n, row["control_rate"], n),
+                margin=margin,
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),
-                description=f"share of training records whose {worst['secret']!r} is guessed",
-            ),
+                description=(
+                    f"share of training records whose {row['secret']!r} is guessed{of_many} (margins "
+                    f"{margin.warn_se:.2f} / {margin.fail_se:.2f} SE for warn / fail)"
+                ),
+            )
+            for row in rows
+        }
+        for row in rows:
+            cell = cells[row["secret"]]
+            row["standard_error"] = cell.standard_error
+            row["warn_threshold"] = cell.warn_threshold
+            row["fail_threshold"] = cell.threshold
+        worst = max(rows, key=lambda r: (_gap_to_fail(cells[r["secret"]]), r["secret"]))
+        metrics = [
+            cells[worst["secret"]],
             info_metric(
                 "inference_risk",
                 worst["risk"],
@@ -135,15 +196,23 @@ class AttributeInferenceCheck(Check):
                 description=f"Anonymeter's normalised inference risk for {worst['secret']!r}",
             ),
         ]
-        rows.sort(key=lambda r: r["control_rate"] - r["attack_rate"])
+        rows.sort(key=lambda r: (_gap_to_fail(cells[r["secret"]]), r["secret"]), reverse=True)
         summary = (
             f"Secret {worst['secret']!r} guessed for {worst['attack_rate']:.1%} of training records vs "
-            f"{worst['control_rate']:.1%} of unseen records (normalised risk {worst['risk']:.3f})."
+            f"{worst['control_rate']:.1%} of unseen records (normalised risk {worst['risk']:.3f}{of_many})."
         )
+        attacked = {row["secret"] for row in rows}
+        how = {(True, False): "secret", (False, True): "quasi-identifier", (True, True): "secret, quasi-identifier"}
+        used = {
+            c: f"{how[c in attacked, c in known_columns]} ({ctx.roles[c].value})"
+            for c in ctx.data.columns
+            if c in attacked or c in known_columns
+        }
         return self.result(
             metrics=metrics,
             summary=summary,
             tables=[make_table("secrets", "Inference attack per secret column, worst first", rows)],
             sample_sizes={"training_targets": n, "control_targets": n, "synthetic_rows": len(ctx.synth)},
+            columns=used,
             reference="holdout",
         )

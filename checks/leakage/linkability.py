@@ -21,6 +21,12 @@ def links(neighbours_a: np.ndarray, neighbours_b: np.ndarray) -> np.ndarray:
     return (neighbours_a[:, :, None] == neighbours_b[:, None, :]).any(axis=(1, 2))
 
 
+def _dataset_of(column: str, half_a: list[str], half_b: list[str]) -> str:
+    if column in half_a and column in half_b:
+        return "both datasets"
+    return "first dataset" if column in half_a else "second dataset"
+
+
 class LinkabilityCheck(Check):
     """Linkability risk (Anonymeter's linkability attack).
 
@@ -122,4 +128,7 @@ class LinkabilityCheck(Check):
             tables=[table],
             sample_sizes={"training_targets": n, "control_targets": n, "synthetic_rows": len(ctx.synth)},
             reference="holdout",
+            columns={
+                c: f"{_dataset_of(c, half_a, half_b)} ({ctx.roles[c].value})" for c in dict.fromkeys(half_a + half_b)
+            },
         )

@@ -9,9 +9,9 @@ import numpy as np
 from pydantic import Field
 
 from synthaudit.check import Check, CheckParams, Margin, Need, Suite, gated_metric, info_metric, make_table
-from synthaudit.checks.fidelity.detection import roc_auc
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
+from synthaudit.stats.auc import roc_auc
 
 __all__ = ["MembershipInferenceCheck", "bootstrap_auc", "roc_auc"]
 
@@ -40,7 +40,8 @@ class MembershipInferenceCheck(Check):
     """How well an attacker holding the synthetic data tells training rows from unseen real rows.
 
     The attacker scores each candidate record by its closeness to the synthetic data (minus the Euclidean
-    distance, on the shared encoding, to the nearest synthetic row; exact faiss search). Candidates are an
+    distance, on the shared row vectors — encoded columns and text embeddings — to the nearest synthetic
+    row; exact search). Candidates are an
     equal number of training rows (members) and holdout rows (non-members). The metric is the ROC AUC of
     that score for membership: range [0, 1], lower is better, 0.5 when the synthetic data is no closer to
     the training rows than to unseen ones (what a generator that does not memorise achieves), 1 when every
@@ -48,8 +49,9 @@ class MembershipInferenceCheck(Check):
     under no leakage (Hanley–McNeil, √((n₁+n₀+1)/(12·n₁·n₀))) times a multiplier, with a floor; a
     stratified bootstrap gives a 95 % confidence interval (information).
 
-    Needs a true holdout: halves of the training data hold no non-members. Cost: exact search of
-    2 × ``max_candidates`` rows against the synthetic rows.
+    Needs a true holdout: halves of the training data hold no non-members. Skips when every candidate is at
+    the same distance (the attack measures nothing) and, on data with text, when the text cannot be
+    embedded. Cost: exact search of 2 × ``max_candidates`` rows against the synthetic rows.
     """
 
     name: ClassVar[str] = "leakage.membership"
@@ -81,17 +83,24 @@ class MembershipInferenceCheck(Check):
         assert isinstance(p, MembershipInferenceCheck.Params)
         holdout = ctx.holdout
         assert holdout is not None  # guaranteed by needs
-        if ctx.encoder.n_features == 0:
-            return self.skip("no numeric or categorical column to measure distances on")
+        if ctx.text_unmeasured_reason is not None:
+            return self.skip(ctx.text_unmeasured_reason)
+        columns = ctx.distance_columns()
+        if not columns:
+            return self.skip("no numeric, categorical or text column to measure distances on")
         n = min(len(ctx.real), len(holdout))
         if not ctx.full:
             n = min(n, p.max_candidates)
-        members = ctx.sample_rows(ctx.real, n, self.name + ".members")
-        non_members = ctx.sample_rows(holdout, n, self.name + ".non_members")
+        members = ctx.sample_positions(len(ctx.real), n, self.name + ".members")
+        non_members = ctx.sample_positions(len(holdout), n, self.name + ".non_members")
         index = ctx.neighbour_index("synthetic")
-        encode = ctx.encoder.transform
-        member_d, _ = index.search(encode(members), k=1)
-        non_member_d, _ = index.search(encode(non_members), k=1)
+        member_d, _ = index.search(ctx.distance_vectors("real")[members], k=1)
+        non_member_d, _ = index.search(ctx.distance_vectors("holdout")[non_members], k=1)
+        if np.ptp(np.concatenate([member_d[:, 0], non_member_d[:, 0]])) == 0:
+            return self.skip(
+                f"every training and holdout row is at the same distance ({float(member_d[0, 0]):.3g}) from the "
+                "synthetic data, so closeness cannot tell members apart and the attack measures nothing"
+            )
         scores = -np.concatenate([member_d[:, 0], non_member_d[:, 0]])
         labels = np.concatenate([np.ones(n, dtype=bool), np.zeros(n, dtype=bool)])
         auc = roc_auc(scores, labels)
@@ -152,4 +161,5 @@ class MembershipInferenceCheck(Check):
             tables=[table],
             sample_sizes={"members": n, "non_members": n, "synthetic_rows": len(ctx.synth)},
             reference="holdout",
+            columns=columns,
         )

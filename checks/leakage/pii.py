@@ -5,11 +5,14 @@ Luhn-valid credit-card numbers, IBANs, IP addresses, US social security numbers)
 expression pre-filter, on distinct values only. The analyzer runs fully offline: its NLP engine is a blank
 spaCy pipeline (a bare ``AnalyzerEngine()`` would try to download a spaCy model), and the e-mail recognizer
 checks domains against tldextract's bundled public-suffix snapshot, never the network. Person and location
-names need a statistical spaCy model: they are scanned only when an English model is installed.
+names need a statistical spaCy model: they are scanned only when an English model is installed, and the
+result lists every entity type it could not scan, with the reason and how to install what is missing
+(:func:`recognizer_coverage`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import re
@@ -29,20 +32,26 @@ from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, Metric
 
 __all__ = [
+    "ENTITIES",
     "NER_ENTITIES",
     "PATTERN_ENTITIES",
     "PiiCheck",
     "PiiDetector",
+    "ScanCoverage",
     "canonical_value",
+    "installed_spacy_model",
     "pii_detector",
     "prefilter",
     "real_value_index",
+    "recognizer_coverage",
 ]
 
 PATTERN_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "IP_ADDRESS", "US_SSN")
 """Entities found by presidio's pattern recognizers (no language model needed)."""
 NER_ENTITIES = ("PERSON", "LOCATION")
 """Entities that need a statistical spaCy model (named-entity recognition)."""
+ENTITIES = PATTERN_ENTITIES + NER_ENTITIES
+"""Every entity type the check knows; each run records which of them it scanned."""
 SPACY_MODELS = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm", "en_core_web_trf")
 """English spaCy models used for names when one is installed, in this order of preference."""
 EVIDENCE_CAP = 20
@@ -105,6 +114,47 @@ def installed_spacy_model(preferred: str | None = None) -> str | None:
     return None
 
 
+_ANALYZER_MODULES = {"presidio_analyzer": "presidio-analyzer", "spacy": "spacy", "tldextract": "tldextract"}
+"""Modules every recognizer needs, and the distribution that installs each."""
+
+
+@dataclass(frozen=True)
+class ScanCoverage:
+    """Which entity types a scan can cover here: the spaCy model used for names, and why the others cannot."""
+
+    spacy_model: str | None
+    not_scanned: dict[str, str]
+    """Entity type → why it cannot be scanned, and how to install what it needs."""
+
+    @property
+    def scanned(self) -> tuple[str, ...]:
+        """The entity types the scan covers, in :data:`ENTITIES` order."""
+        return tuple(e for e in ENTITIES if e not in self.not_scanned)
+
+
+def recognizer_coverage(preferred_model: str | None = None) -> ScanCoverage:
+    """Which entity types can be scanned with what is installed (nothing is imported or built).
+
+    Every recognizer needs presidio-analyzer, spaCy and tldextract; person and location names also need an
+    English spaCy model (``preferred_model`` when named, else the first of :data:`SPACY_MODELS` installed).
+    """
+    missing = [dist for module, dist in _ANALYZER_MODULES.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        reason = f"{', '.join(missing)} not installed; install with: pip install {' '.join(missing)}"
+        return ScanCoverage(None, dict.fromkeys(ENTITIES, reason))
+    model = installed_spacy_model(preferred_model)
+    if model is not None:
+        return ScanCoverage(model, {})
+    if preferred_model:
+        reason = (
+            f"the spaCy model {preferred_model} named in the policy is not installed; "
+            f"install it with: python -m spacy download {preferred_model}"
+        )
+    else:
+        reason = "no English spaCy model is installed; install one with: python -m spacy download en_core_web_sm"
+    return ScanCoverage(None, dict.fromkeys(NER_ENTITIES, reason))
+
+
 def _build_detector(spacy_model: str | None) -> PiiDetector:
     # tldextract reads its suffix-list URLs from the environment when imported: keep it from fetching.
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -150,7 +200,7 @@ def _build_detector(spacy_model: str | None) -> PiiDetector:
         UsSsnRecognizer(),
     ):
         registry.add_recognizer(recognizer)
-    entities = PATTERN_ENTITIES
+    entities: tuple[str, ...] = PATTERN_ENTITIES
     if spacy_model:
         registry.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=list(NER_ENTITIES)))
         entities = PATTERN_ENTITIES + NER_ENTITIES
@@ -268,23 +318,27 @@ class _Findings:
         }
 
 
-def _scan(frame: pd.DataFrame, columns: Sequence[str], spacy_model: str | None, min_score: float) -> _Findings:
-    """Analyse the distinct values of ``columns`` (the detector is built only when a value needs it)."""
+def _scan(frame: pd.DataFrame, columns: Sequence[str], coverage: ScanCoverage, min_score: float) -> _Findings:
+    """Analyse the distinct values of ``columns`` for the entity types ``coverage`` can scan.
+
+    The detector is built only when a value needs it.
+    """
     findings = _Findings(rows=len(frame))
-    ner = list(NER_ENTITIES) if spacy_model else []
-    without_phone = [e for e in PATTERN_ENTITIES if e != "PHONE_NUMBER"]
+    scanned = set(coverage.scanned)
+    pattern = [e for e in PATTERN_ENTITIES if e in scanned]
+    without_phone = [e for e in pattern if e != "PHONE_NUMBER"]
+    ner = [e for e in NER_ENTITIES if e in scanned]
     for column in columns:
         values = frame[column].dropna().astype(str)
         distinct = pd.Series(values.unique())
         digits, other = prefilter(distinct)
-        rows_of: dict[str, pd.Index] | None = None
+        rows_of: dict[Any, pd.Index] | None = None
         for text, has_digits, has_other in zip(distinct.tolist(), digits, other, strict=True):
-            entities = list(PATTERN_ENTITIES) if has_digits else (without_phone if has_other else [])
-            entities += ner
+            entities = (pattern if has_digits else without_phone if has_other else []) + ner
             if not entities:
                 continue
             findings.analysed_values += 1
-            found = pii_detector(spacy_model).detect(text, entities, min_score)
+            found = pii_detector(coverage.spacy_model).detect(text, entities, min_score)
             if not found:
                 continue
             if rows_of is None:
@@ -301,8 +355,45 @@ def _scan(frame: pd.DataFrame, columns: Sequence[str], spacy_model: str | None, 
 
 
 def _two_proportion_se(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Standard error of the difference of two shares under the hypothesis that they are equal (pooled)."""
     pooled = (x1 + x2) / max(n1 + n2, 1)
     return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
+
+
+def _share_metric(
+    name: str, syn_count: int, syn_n: int, ref_count: int, ref_n: int, margin: Margin, description: str
+) -> Metric:
+    """A gated share of rows (lower is better) against the reference share at matched size.
+
+    The range is open above so that the engine's clipping at 1 cannot turn a PII column (every row carries
+    PII, in the real data too) into a failure.
+    """
+    return gated_metric(
+        name,
+        value=syn_count / max(syn_n, 1),
+        reference=ref_count / max(ref_n, 1),
+        standard_error=_two_proportion_se(syn_count, syn_n, ref_count, ref_n),
+        margin=margin,
+        direction="lower_is_better",
+        value_range=(0.0, None),
+        description=description,
+    )
+
+
+def _badness(metric: Metric) -> tuple[bool, bool, float]:
+    """Order of gated share metrics, worst last: failed, then warned, then furthest past its threshold."""
+    return (metric.passed is False, metric.warned, metric.value - (metric.threshold or 0.0))
+
+
+def _coverage_sentence(coverage: ScanCoverage) -> str:
+    """The summary's account of the entity types scanned and, grouped by reason, those not scanned."""
+    sentence = f"Scanned for {', '.join(coverage.scanned)}."
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for entity, reason in coverage.not_scanned.items():
+        by_reason[reason].append(entity)
+    for reason, entities in by_reason.items():
+        sentence += f" NOT scanned, so not covered by this verdict: {', '.join(entities)} ({reason})."
+    return sentence
 
 
 # ----------------------------------------------------------------- the check
@@ -315,10 +406,16 @@ class PiiCheck(Check):
     passing a cheap pre-filter (a long digit run, ``@``, an IP-, IBAN- or IPv6-like shape) goes through
     presidio's pattern recognizers: e-mail addresses, phone numbers, Luhn-valid credit-card numbers, IBANs,
     IP addresses and US social security numbers (findings scoring at least ``min_score``). Person and
-    location names are scanned only when an English spaCy model is installed; otherwise the result says so.
+    location names are scanned only when an English spaCy model is installed.
 
-    Two gating metrics, each against the reference rows (holdout, or the real data's other half) at the same
-    size:
+    Coverage: the result records which entity types were scanned and which were not, with the reason and
+    how to install what is missing (the ``pii_coverage`` table, the ``unscanned_entity_types`` metric and the
+    summary). A type not scanned is never reported as clean: it has no row in the ``pii_entities`` table and
+    no metric, and the summary says the verdict does not cover it. The check gates the types it scanned, and
+    skips when it can scan none.
+
+    Three gating metrics, each against the reference rows (holdout, or the real data's other half) at the
+    same size:
 
     * ``replayed_pii_values``: the number of distinct PII values in the synthetic rows that also occur in
       the real (base) rows (compared up to separators and case: digits only for numbers); range [0, ∞),
@@ -326,28 +423,39 @@ class PiiCheck(Check):
       Poisson standard error sqrt(2 × reference) with a floor of 0.5, so a single replayed value fails when
       the reference replays none. Names are not counted: common names recur between unrelated people.
     * ``pii_row_share``: the share of rows carrying any PII; lower is better; about the reference share for
-      an independent sample. It warns a few standard errors above the reference (two-proportion standard
-      error, small floor) and, by default, never fails (``fail_floor`` 1.0: only replay fails a run; lower it
-      in the policy to gate on the rate). Its range is declared open above so the engine's clipping at 1
-      cannot turn a PII column (every row carries PII, in the real data too) into a failure.
+      an independent sample. Invented PII makes a training corpus unfit whether or not it was copied, so it
+      warns ``rate_margin.warn_se`` and fails ``rate_margin.fail_se`` two-proportion standard errors (pooled)
+      above the reference, with small absolute floors. Its range is open above so that the engine's clipping
+      at 1 cannot turn a PII column (every row carries PII, in the real data too) into a failure.
+    * ``worst_entity_row_share``: the same comparison per scanned entity type, each against its own
+      reference share with its own standard error; the metric is the entity type furthest past its own
+      threshold, named in its description, the summary and the table. A rate of card numbers is thus not
+      diluted by the e-mail rate of a corpus that legitimately carries e-mails. With none on the reference
+      side, an entity type fails once more than (fail_se)² synthetic rows carry it and the share exceeds the
+      fail floor.
 
-    The table lists per entity type the synthetic and reference rows carrying it and the replayed values;
-    evidence gives synthetic row numbers per entity type and for replayed values, never the values
-    themselves. Skips when no column qualifies. Cost: one regex pass per distinct value and the analyzer
-    (about 1 ms per value) on pre-filtered values only; candidate rows are a seeded sample of ``max_rows``
-    per side and the real rows of ``max_base_rows`` unless ``--full``.
+    The ``pii_entities`` table lists per scanned entity type the synthetic and reference rows and shares
+    carrying it, its fail threshold and the replayed values; evidence gives synthetic row numbers per entity
+    type and for replayed values, never the values themselves. Skips when no column qualifies. Cost: one
+    regex pass per distinct value and the analyzer (about 1 ms per value) on pre-filtered values only;
+    candidate rows are a seeded sample of ``max_rows`` per side and the real rows of ``max_base_rows``
+    unless ``--full``.
     """
 
     name: ClassVar[str] = "leakage.pii"
     suite: ClassVar[Suite] = Suite.LEAKAGE
-    description: ClassVar[str] = "The synthetic data does not replay personal data from the real data."
-    meaning: ClassVar[str] = (
-        "How many personal-data values (e-mails, phone and card numbers, IBANs, IP addresses, SSNs) in the "
-        "synthetic data also occur in the real data, and how often synthetic rows carry personal data at all, "
-        "each compared with real rows the generator never saw. Lower is better; any replayed value the "
-        "reference does not show means the generator copies personal data from its training records."
+    description: ClassVar[str] = (
+        "The synthetic data carries no more personal data than the real data, and replays none of it."
     )
-    gating_metrics: ClassVar[tuple[str, ...]] = ("replayed_pii_values", "pii_row_share")
+    meaning: ClassVar[str] = (
+        "How often synthetic rows carry personal data (e-mails, phone and card numbers, IBANs, IP addresses, "
+        "SSNs, and names and places when a spaCy model is installed), overall and per kind, and how many of "
+        "those values also occur in the real data, each compared with real rows the generator never saw. "
+        "Lower is better. More personal data than the reference makes the data unfit for training whether "
+        "or not it was copied; any replayed value the reference does not show means the generator copies "
+        "personal data from its training records. Kinds the scan could not cover are listed, never passed."
+    )
+    gating_metrics: ClassVar[tuple[str, ...]] = ("replayed_pii_values", "pii_row_share", "worst_entity_row_share")
 
     class Params(CheckParams):
         """Settings and thresholds of ``leakage.pii``."""
@@ -358,8 +466,11 @@ class PiiCheck(Check):
             description="Margin over the reference count of replayed PII values (Poisson standard error, values).",
         )
         rate_margin: Margin = Field(
-            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.005, fail_floor=1.0),
-            description="Margin over the reference share of rows with PII (warns; the 1.0 fail floor never fails).",
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.002, fail_floor=0.005),
+            description=(
+                "Margin over the reference share of rows with PII, overall and per entity type "
+                "(pooled two-proportion standard error; floors are shares of rows)."
+            ),
         )
         min_unique_share: float = Field(
             0.5,
@@ -376,6 +487,13 @@ class PiiCheck(Check):
         max_base_rows: int = Field(
             1_000_000, ge=100, description="Seeded cap on real rows searched for replayed values (no cap with --full)."
         )
+
+    @classmethod
+    def not_applicable(cls, ctx: AuditContext) -> str | None:
+        """No text, identifier or high-cardinality string column: nothing could carry personal data."""
+        if cls()._columns(ctx):
+            return None
+        return "no text, identifier or high-cardinality string column to scan for personal data"
 
     def _columns(self, ctx: AuditContext) -> tuple[str, ...]:
         p = self.params
@@ -404,11 +522,14 @@ class PiiCheck(Check):
         columns = self._columns(ctx)
         if not columns:
             return self.skip("no text, identifier or high-cardinality string column to scan for personal data")
-        model = installed_spacy_model(p.spacy_model)
+        coverage = recognizer_coverage(p.spacy_model)
+        if not coverage.scanned:
+            reasons = "; ".join(dict.fromkeys(coverage.not_scanned.values()))
+            return self.skip(f"no personal-data recognizer can run here: {reasons}")
         sides: dict[str, _Findings] = {}
         for side, pair in (("synthetic", ctx.synthetic_pair), ("reference", ctx.reference_pair)):
             frame = pair.candidate if ctx.full else ctx.sample_rows(pair.candidate, p.max_rows, f"{self.name}.{side}")
-            sides[side] = _scan(frame, columns, model, p.min_score)
+            sides[side] = _scan(frame, columns, coverage, p.min_score)
         syn, ref = sides["synthetic"], sides["reference"]
         base = ctx.synthetic_pair.base
         if not ctx.full:
@@ -428,8 +549,31 @@ class PiiCheck(Check):
         syn_replayed, ref_replayed = syn.replayed(index), ref.replayed(index)
         n_syn_replayed = sum(len(v) for v in syn_replayed.values())
         n_ref_replayed = sum(len(v) for v in ref_replayed.values())
-        syn_rows, ref_rows = syn.pii_rows, ref.pii_rows
-        syn_share, ref_share = len(syn_rows) / max(syn.rows, 1), len(ref_rows) / max(ref.rows, 1)
+
+        # Rates: all entity types together, and each scanned type against its own reference share.
+        rate = _share_metric(
+            "pii_row_share",
+            len(syn.pii_rows),
+            syn.rows,
+            len(ref.pii_rows),
+            ref.rows,
+            p.rate_margin,
+            "share of rows carrying personal data (any entity type scanned)",
+        )
+        per_entity = {
+            entity: _share_metric(
+                "worst_entity_row_share",
+                len(syn.rows_by_entity.get(entity, ())),
+                syn.rows,
+                len(ref.rows_by_entity.get(entity, ())),
+                ref.rows,
+                p.rate_margin,
+                f"share of rows carrying {entity}, the entity type furthest above its own reference share",
+            )
+            for entity in coverage.scanned
+        }
+        worst_entity = max(per_entity, key=lambda e: _badness(per_entity[e]))  # first of equals: ENTITIES order
+        worst = per_entity[worst_entity]
         metrics: list[Metric] = [
             gated_metric(
                 "replayed_pii_values",
@@ -441,46 +585,61 @@ class PiiCheck(Check):
                 value_range=(0.0, None),
                 description="distinct PII values in the synthetic rows that also occur in the real rows",
             ),
-            gated_metric(
-                "pii_row_share",
-                value=syn_share,
-                reference=ref_share,
-                standard_error=_two_proportion_se(len(syn_rows), syn.rows, len(ref_rows), ref.rows),
-                margin=p.rate_margin,
+            rate,
+            worst,
+            info_metric(
+                "unscanned_entity_types",
+                len(coverage.not_scanned),
                 direction="lower_is_better",
-                value_range=(0.0, None),
-                description="share of rows carrying personal data (any entity type)",
+                value_range=(0.0, float(len(ENTITIES))),
+                description=(
+                    "entity types the scan could not cover (no recognizer installed); they are not part of "
+                    "the verdict: " + (", ".join(coverage.not_scanned) or "none")
+                ),
             ),
         ]
-        entities = sorted(set(syn.rows_by_entity) | set(ref.rows_by_entity))
-        for entity in entities:
+        for entity, metric in per_entity.items():
             metrics.append(
                 info_metric(
                     f"{entity.lower()}_row_share",
-                    len(syn.rows_by_entity.get(entity, ())) / max(syn.rows, 1),
-                    reference=len(ref.rows_by_entity.get(entity, ())) / max(ref.rows, 1),
+                    metric.value,
+                    reference=metric.reference_value,
                     direction="lower_is_better",
                     value_range=(0.0, 1.0),
                     description=f"share of rows carrying {entity}",
                 )
             )
+
         rows = [
             {
                 "entity_type": entity,
                 "synthetic_rows": len(syn.rows_by_entity.get(entity, ())),
                 "reference_rows": len(ref.rows_by_entity.get(entity, ())),
-                "replayed_values": len(syn_replayed[entity]) if entity in syn_replayed else None,
-                "reference_replayed_values": len(ref_replayed[entity]) if entity in ref_replayed else None,
+                "synthetic_share": metric.value,
+                "reference_share": metric.reference_value,
+                "fail_threshold": metric.threshold,
+                "within_threshold": metric.passed,
+                "replayed_values": len(syn_replayed.get(entity, ())) if entity in _REPLAY_ENTITIES else None,
+                "reference_replayed_values": len(ref_replayed.get(entity, ())) if entity in _REPLAY_ENTITIES else None,
             }
-            for entity in entities
+            for entity, metric in per_entity.items()
         ]
         rows.sort(
             key=lambda r: (
                 -((r["replayed_values"] or 0) - (r["reference_replayed_values"] or 0)),
-                -(r["synthetic_rows"] - r["reference_rows"]),
-                r["entity_type"],
+                -(r["synthetic_share"] - r["fail_threshold"]),
+                ENTITIES.index(r["entity_type"]),
             )
         )
+        coverage_rows = [
+            {
+                "entity_type": entity,
+                "scanned": entity not in coverage.not_scanned,
+                "reason_not_scanned": coverage.not_scanned.get(entity, ""),
+            }
+            for entity in ENTITIES
+        ]
+
         replay_rows = sorted(
             {row for entity, values in syn_replayed.items() for v in values for row in syn.rows_by_value[(entity, v)]}
         )
@@ -489,17 +648,19 @@ class PiiCheck(Check):
             evidence[f"{entity.lower()}_synthetic_rows"] = sorted(syn.rows_by_entity[entity])[:EVIDENCE_CAP]
         summary = (
             f"{n_syn_replayed} PII value(s) in the synthetic data also occur in the real data (reference "
-            f"{n_ref_replayed}); {syn_share:.2%} of synthetic rows carry personal data (reference {ref_share:.2%})."
+            f"{n_ref_replayed}); {rate.value:.2%} of synthetic rows carry personal data (reference "
+            f"{rate.reference_value or 0.0:.2%}, fail above {rate.threshold or 0.0:.2%}); the entity type furthest "
+            f"above its reference is {worst_entity} at {worst.value:.2%} of rows (reference "
+            f"{worst.reference_value or 0.0:.2%}, fail above {worst.threshold or 0.0:.2%}). "
+            + _coverage_sentence(coverage)
         )
-        if model is None:
-            summary += (
-                " Person and location names were not scanned: no English spaCy model is installed "
-                "(install one, e.g. en_core_web_sm, to scan them)."
-            )
         return self.result(
             metrics=metrics,
             summary=summary,
-            tables=[make_table("pii_entities", "Personal data by entity type (worst first)", rows)],
+            tables=[
+                make_table("pii_entities", "Personal data by scanned entity type (worst first)", rows),
+                make_table("pii_coverage", "Entity types scanned, and why the others were not", coverage_rows),
+            ],
             sample_sizes={
                 "synthetic_rows": syn.rows,
                 "reference_rows": ref.rows,
@@ -507,6 +668,9 @@ class PiiCheck(Check):
                 "synthetic_values_analysed": syn.analysed_values,
                 "reference_values_analysed": ref.analysed_values,
                 "columns_scanned": len(columns),
+                "entity_types_scanned": len(coverage.scanned),
+                "entity_types_not_scanned": len(coverage.not_scanned),
             },
             evidence=evidence,
+            columns={column: ctx.roles[column].value for column in columns},
         )

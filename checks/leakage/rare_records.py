@@ -176,4 +176,5 @@ class RareRecordCheck(Check):
             tables=[table],
             sample_sizes={"targets": targets, "synthetic_rows": len(syn_prints), "reference_rows": len(ref_prints)},
             evidence={"reproduced_real_rows": reproduced.tolist()},
+            columns={c: f"quasi-identifier ({ctx.roles[c].value})" for c in columns},
         )

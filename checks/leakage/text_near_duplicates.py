@@ -79,6 +79,9 @@ _METHOD_LABELS = {
     "embedding": "sentence-embedding cosine",
 }
 
+_METHOD_NAMES = {"exact": "exact", "jaccard": "MinHash", "ngram": "n-gram", "embedding": "embeddings"}
+"""How each method is named in the result's ``columns``."""
+
 
 # ----------------------------------------------------------------- normalisation and shingles
 def normalise_texts(texts: pd.Series) -> pd.Series:
@@ -640,6 +643,10 @@ class TextNearDuplicateCheck(Check):
             figures=[figure],
             sample_sizes=sizes,
             evidence={"near_duplicate_synthetic_rows": worst.flagged_rows[:EVIDENCE_CAP].tolist()},
+            columns={
+                column: "text (" + ", ".join(_METHOD_NAMES[o.method] for o in outcomes if o.column == column) + ")"
+                for column in contamination
+            },
         )
 
     # ------------------------------------------------------------ one column

@@ -86,3 +86,13 @@ def test_policy_roles_override_inference(adult_split):
     result = audit(real, synth, holdout=holdout, policy={"roles": {"education_num": "categorical"}})
     assert result.columns["roles"]["education_num"] == "categorical"
     assert result.columns["roles"]["age"] == "numeric"
+
+
+def test_strict_preset_passes_a_clean_table(adult_split):
+    """Strict requires every leakage check that can apply; on a table that leaves out the text checks."""
+    real, holdout, synth = adult_split(7, real=3000, holdout=1500, synth=1500)
+    result = audit(real, synth, holdout, preset="strict", only=["leakage"], command_line=[])
+    required = result.policy["required"]
+    assert "leakage.pii" not in required and "leakage.text_near_duplicates" not in required
+    assert "leakage.dcr" in required and "leakage.membership" in required
+    assert result.passed, result.gate.reasons

@@ -169,6 +169,26 @@ def test_bad_input_exits_2_with_one_paragraph(clean_files, tmp_path, make, needl
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("side", ["real", "synth", "holdout"])
+def test_too_few_rows_exit_2_naming_the_file_and_count(clean_files, tmp_path, side):
+    files = dict(clean_files)
+    one_row = tmp_path / f"one_{side}.csv"
+    pd.read_csv(clean_files[side]).head(1).to_csv(one_row, index=False)
+    files[side] = one_row
+    result = invoke("check", files["real"], files["synth"], "--holdout", files["holdout"])
+    assert result.exit_code == ExitCode.USAGE_ERROR, result.output
+    assert one_row.name in result.output and "1 data row" in result.output and "at least 20" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_swapped_real_and_synthetic_exit_1(clean_files, tmp_path):
+    poor = tmp_path / "poor.csv"
+    pd.read_csv(ADULT / "synthetic.csv").sample(3000, random_state=1).to_csv(poor, index=False)
+    result = invoke("check", poor, clean_files["real"], "--holdout", clean_files["holdout"], "--only", "leakage")
+    assert result.exit_code == ExitCode.FAILED, result.output
+    assert "swapped" in result.output
+
+
 def test_unknown_policy_key_exits_2(clean_files, tmp_path):
     policy = tmp_path / "p.yaml"
     policy.write_text("fail_on_warm: true\n")

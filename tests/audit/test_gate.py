@@ -66,3 +66,23 @@ def test_active_waiver_excuses_a_failure_and_expired_one_does_not():
     assert decide_gate([_result("fidelity.a", Status.FAIL, waiver=active)]).waived == ("fidelity.a",)
     assert decide_gate([_result("fidelity.a", Status.FAIL, waiver=active)]).passed
     assert not decide_gate([_result("fidelity.a", Status.FAIL, waiver=expired)]).passed
+
+
+def test_the_decision_counts_what_was_measured():
+    decision = decide_gate(
+        [_result("fidelity.a", Status.PASS), _result("fidelity.b", Status.SKIPPED), _result("leakage.c", Status.WARN)]
+    )
+    assert decision.passed
+    assert decision.measured == ("fidelity.a", "leakage.c")
+    assert decision.skipped == ("fidelity.b",)
+    assert decision.tally() == "2 checks measured, 1 skipped"
+
+
+def test_an_implausible_reference_fails_even_when_every_check_passes():
+    reference = {"plausible": False, "reason": "the reference is implausible: REAL and SYNTH swapped?"}
+    decision = decide_gate([_result("fidelity.a", Status.PASS)], reference=reference)
+    assert not decision.passed
+    assert decision.failing == ("reference.plausible",)
+    assert decision.reasons[0] == reference["reason"]
+    assert decide_gate([_result("fidelity.a", Status.PASS)], reference={"plausible": True}).passed
+    assert decide_gate([_result("fidelity.a", Status.PASS)], reference={"plausible": None}).passed

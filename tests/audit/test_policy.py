@@ -74,3 +74,12 @@ def test_waiver_expiry():
     waiver = policy.waivers[0]
     assert waiver.active_on(dt.date(2026, 1, 31))
     assert not waiver.active_on(dt.date(2026, 2, 1))
+
+
+def test_a_preset_requires_only_checks_that_can_apply_but_an_explicit_list_is_kept():
+    applicable = {n for n in CHECKS if n not in ("leakage.pii", "leakage.text_near_duplicates")}
+    strict = load_policy({"preset": "strict"})
+    required = strict.effective_required(set(CHECKS), applicable)
+    assert "leakage.pii" not in required and "leakage.dcr" in required
+    explicit = load_policy({"required": ["leakage.pii"]})
+    assert explicit.effective_required(set(CHECKS), applicable) == ("leakage.pii",)

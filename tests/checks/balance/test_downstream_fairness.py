@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from synthaudit.checks.balance.downstream_fairness import DownstreamFairnessCheck, group_counts, parity_differences
 from synthaudit.result import Status
 from synthaudit.testing import check_contract
 from tests.checks.balance.defects import flip_outcome
-from tests.conftest import make_context
+from tests.conftest import ADULT, make_context
 
 SENSITIVE = ["sex", "race"]
 
@@ -27,6 +28,42 @@ def test_passes_on_independent_sample(adult_split, seed):
     result = _run(real, synth, holdout)
     assert result.status is Status.PASS, result.summary
     assert result.sample_sizes["models_per_side"] == 5
+    # the columns the models used, the target, and which are grouped by
+    assert set(result.columns) == set(real.columns) and result.columns["income"] == "target"
+    assert result.columns["sex"] == "feature (categorical); sensitive, grouped by"
+    assert result.columns["age"] == "feature (numeric)"
+
+
+def test_skips_on_the_bundled_adult_example_whose_synthetic_trained_model_selects_nobody():
+    """The SDV GaussianCopula sample trains models that hardly ever predict >50K: their parity differences are
+    near 0 because they select almost nobody in every group, which used to read as a pass (issue: a PASS must
+    mean something). The check skips and says why."""
+    frames = [pd.read_csv(ADULT / f"{name}.csv", engine="pyarrow") for name in ("real", "synthetic", "holdout")]
+    real, synth, holdout = (
+        f.sample(n, random_state=0).reset_index(drop=True) for f, n in zip(frames, (8000, 8000, 4000), strict=True)
+    )
+    result = _run(real, synth, holdout)
+    assert result.status is Status.SKIPPED, result.summary
+    reason = result.skipped_reason
+    assert reason.startswith("the synthetic-trained models are degenerate: they predict '>50K' for ")
+    assert "the real-trained models for" in reason and "predicted-class share ratio" in reason
+    assert "fidelity.utility" in reason
+
+
+def test_skips_when_the_synthetic_trained_models_collapse(adult_split):
+    real, holdout, synth = adult_split(3, real=8000, holdout=4000, synth=8000)
+    positives = np.flatnonzero((synth["income"] == ">50K").to_numpy())
+    rng = np.random.default_rng(3)
+    collapsed = synth.copy()
+    collapsed.loc[rng.choice(positives, size=round(0.9 * len(positives)), replace=False), "income"] = "<=50K"
+    result = _run(real, collapsed, holdout)
+    assert result.status is Status.SKIPPED and "degenerate" in result.skipped_reason, result.summary
+    one_class = _run(real, synth.assign(income="<=50K"), holdout)
+    assert one_class.status is Status.SKIPPED
+    assert "they predict a single class, '<=50K', for every one of the holdout rows" in one_class.skipped_reason
+    # a named sensitive column missing still fails, and the summary says fairness was not compared
+    missing = _run(real, synth.assign(income="<=50K").drop(columns=["race"]), holdout.drop(columns=["race"]))
+    assert missing.status is Status.FAIL and "Fairness was not compared" in missing.summary
 
 
 def test_fails_when_an_outcome_is_made_rarer_in_one_group_and_names_it(adult_split):

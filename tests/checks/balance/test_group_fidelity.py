@@ -31,6 +31,8 @@ def test_passes_on_independent_sample(adult_split, seed):
     real, holdout, synth = adult_split(seed)
     result = _run(real, synth, holdout)
     assert result.status is Status.PASS, result.summary
+    assert set(result.columns) == set(real.columns)  # grouped by sex and race, every column compared inside
+    assert result.columns["sex"].startswith("sensitive") and result.columns["age"].startswith("numeric")
     assert _run(real, synth).status is Status.PASS
 
 

@@ -26,6 +26,7 @@ def test_passes_on_independent_sample(adult_split, seed):
     real, holdout, synth = adult_split(seed)
     result = _run(real, synth, holdout)
     assert result.status is Status.PASS, result.summary
+    assert result.columns == {"sex": "sensitive", "race": "sensitive", "income": "target (positive rate)"}
     assert _run(real, synth).status is Status.PASS
 
 
@@ -108,6 +109,7 @@ def test_sensitive_column_missing_from_synthetic_fails(adult_split):
     result = _run(real, synth.drop(columns=["sex"]), holdout.drop(columns=["sex"]))
     assert result.status is Status.FAIL
     assert "sex" in result.metric("sensitive_columns_missing_from_synthetic").description
+    assert result.columns["sex"] == "sensitive (absent from the synthetic data)"
 
 
 def test_deterministic(adult_split):

@@ -33,6 +33,7 @@ def test_passes_on_independent_sample(adult_split, seed):
     real, holdout, synth = adult_split(seed)
     result = _run(real, synth, holdout)
     assert result.status is Status.PASS, result.summary
+    assert result.columns == {"sex": "sensitive", "race": "sensitive"}
     assert _run(real, synth).status is Status.PASS  # split reference
 
 
@@ -97,6 +98,7 @@ def test_sensitive_column_missing_from_synthetic_fails_and_is_named(adult_split)
     assert "race" in result.summary
     # sex is still compared
     assert any(r["attribute"] == "sex" for r in result.tables[0].rows)
+    assert result.columns == {"sex": "sensitive", "race": "sensitive (absent from the synthetic data)"}
 
 
 def test_rare_groups_are_never_shown_by_value(adult_split):

@@ -55,6 +55,8 @@ def test_passes_on_independent_sample(adult_split, seed, with_holdout):
     assert result.metric("failed_dataset_expectation_count").value == 0.0
     # Every Adult column gets a range (6 numeric columns) or a value set (9 categorical columns).
     assert result.sample_sizes["row_level_expectations"] == 15
+    assert set(result.columns) == set(real.columns)
+    assert result.columns["age"] == "numeric (type, range, null_fraction)"
 
 
 DEFECTS = {
@@ -171,6 +173,7 @@ def test_policy_row_rule_is_gated_against_reference(adult_split):
     result = _run(real, synth, holdout, params=ExpectationSuiteCheck.Params(expectations=(rule,)))
     assert result.status is Status.PASS, result.summary
     assert result.metric("worst_row_violation_share").reference_value > 0.1
+    assert result.columns["hours_per_week"].endswith("policy expect_column_values_to_be_between)")
 
 
 def test_policy_dataset_rule_fails_on_its_own(adult_split):

@@ -13,6 +13,7 @@ def test_schema_passes_on_independent_sample(adult_split, seed):
     real, holdout, synth = adult_split(seed)
     result = SchemaCheck().run(make_context(real, synth, holdout))
     assert result.status is Status.PASS, result.summary
+    assert set(result.columns) == set(real.columns)
 
 
 def test_schema_fails_and_names_columns_on_one_side_only(adult_split):
@@ -22,6 +23,8 @@ def test_schema_fails_and_names_columns_on_one_side_only(adult_split):
     assert result.status is Status.FAIL
     assert "'education'" in result.summary and "'invented'" in result.summary
     assert result.metric("schema_mismatch_count").value == 2
+    assert result.columns["education"] == "only in the real data (presence)"
+    assert result.columns["invented"] == "only in the synthetic data (presence)"
 
 
 def test_schema_fails_on_text_in_numeric_column(adult_split):

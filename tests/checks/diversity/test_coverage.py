@@ -45,6 +45,9 @@ def test_coverage_passes_on_independent_sample(adult_split, seed, with_holdout):
     result = CoverageCheck().run(make_context(real, synth, holdout if with_holdout else None, seed=seed))
     assert result.status is Status.PASS, result.summary
     assert result.metric("missing_category_share").value == 0.0
+    assert set(result.columns) == set(real.columns)
+    assert result.columns["age"] == "numeric (tails)"
+    assert result.columns["sex"] == "categorical (expected categories)"
 
 
 @pytest.mark.parametrize("with_holdout", [True, False])

@@ -92,6 +92,7 @@ def test_duplicates_pass_on_independent_adult_sample(adult_split, seed, with_hol
     result = DuplicateCheck().run(make_context(real, synth, holdout if with_holdout else None, seed=seed))
     assert result.status is Status.PASS, result.summary
     assert [m.name for m in result.metrics if m.gating] == ["exact_duplicate_rate"]
+    assert set(result.columns) == set(real.columns)  # the row fingerprint holds every (non-identifier) column
 
 
 @pytest.mark.parametrize("with_holdout", [True, False])
@@ -116,6 +117,8 @@ def test_duplicates_pass_on_independent_text_sample(seed, with_holdout):
     assert gating == {"exact_duplicate_rate", "near_duplicate_share", "distinct_2"}
     assert 0.9 < result.metric("distinct_2_ratio").value < 1.1
     assert result.sample_sizes["texts_per_side.sentence"] == 300
+    assert set(result.columns) == {"sentence", "topic"}
+    assert result.columns["sentence"].startswith("text (row fingerprint, MinHash")
 
 
 def test_duplicates_fail_on_a_repeated_template_and_name_the_column():
@@ -260,3 +263,11 @@ def test_text_column_without_texts_on_one_side_is_noted_not_gated():
     result = DuplicateCheck().run(make_context(real, synth, holdout, text=["sentence"]))
     assert {m.name for m in result.metrics if m.gating} == {"exact_duplicate_rate"}
     assert result.tables[0].rows[0]["note"] == "fewer than two texts per side"
+
+
+def test_skips_when_every_non_identifier_column_is_empty():
+    real = pd.DataFrame({"id": np.arange(200), "note": [None] * 200})
+    synth = pd.DataFrame({"id": np.arange(1000, 1100), "note": [None] * 100})
+    result = DuplicateCheck().run(make_context(real, synth))
+    assert result.status is Status.SKIPPED  # every row alike: a duplicate rate of 1 on both sides means nothing
+    assert "empty" in (result.skipped_reason or "")

@@ -164,6 +164,37 @@ def test_vendi_counts_distinct_directions():
 
 
 @settings(max_examples=60, deadline=None)
+@given(
+    arrays(np.float64, st.integers(1, 400), elements=st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)),
+    st.integers(1, 3000),
+    st.sampled_from([np.float32, np.float64]),
+)
+def test_vendi_of_identical_rows_is_exactly_one(row, n, dtype):
+    if not np.any(row.astype(dtype)):
+        row = np.ones_like(row)
+    x = np.tile(row.astype(dtype), (n, 1))
+    assert vendi_score(x) == 1.0
+    summary = gram_summary(x, groups=min(n, 20), rng=np.random.default_rng(0)) if n > 1 else gram_summary(x)
+    assert summary.total.dtype == np.float64
+    assert vendi_from_gram(summary.total) == 1.0
+    assert all(vendi_from_gram(summary.total - g) == 1.0 for g in summary.groups if np.trace(summary.total - g) > 0)
+
+
+def test_vendi_of_many_identical_embeddings_is_exactly_one():
+    row = np.random.default_rng(1).normal(size=384).astype(np.float32)
+    assert vendi_score(np.broadcast_to(row, (200_000, 384))) == 1.0
+
+
+def test_embedding_check_gives_identical_rows_vendi_one(adult_split):
+    real, holdout, synth = adult_split(8, real=1000, holdout=500, synth=500)
+    collapsed = pd.concat([synth.iloc[[0]]] * len(synth), ignore_index=True)
+    result = EmbeddingDiversityCheck().run(make_context(real, collapsed, holdout))
+    assert result.metric("vendi_score").value == 1.0
+    assert result.status is Status.FAIL
+    assert result.columns["age"] == "numeric" and result.columns["education"] == "categorical"
+
+
+@settings(max_examples=60, deadline=None)
 @given(unit_rows)
 def test_mean_pairwise_cosine_distance_is_exact(x):
     unit = x / np.linalg.norm(x, axis=1, keepdims=True)

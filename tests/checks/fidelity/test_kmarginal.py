@@ -38,6 +38,8 @@ def test_passes_on_independent_sample(adult_split, seed):
     result = KMarginalCheck().run(make_context(real, synth, holdout, seed=seed))
     assert result.status is Status.PASS, result.summary
     assert result.sample_sizes["subsets"] == 100
+    in_subsets = {c for row in result.tables[0].rows for c in row["columns"].split(", ")}
+    assert in_subsets <= set(result.columns) == {row["column"] for row in result.tables[1].rows}
 
 
 @pytest.mark.parametrize("seed", [4, 5])

@@ -16,6 +16,8 @@ def test_marginals_pass_on_independent_sample(adult_split, seed):
     real, holdout, synth = adult_split(seed)
     result = MarginalDistributionCheck().run(make_context(real, synth, holdout, seed=seed))
     assert result.status is Status.PASS, result.summary
+    assert set(result.columns) == set(real.columns)  # every Adult column is compared, with its role
+    assert result.columns["age"] == "numeric" and result.columns["sex"] == "categorical"
 
 
 def test_marginals_pass_without_holdout(adult_split):

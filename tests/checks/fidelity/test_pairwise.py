@@ -49,6 +49,8 @@ def test_passes_on_independent_sample(adult_split, seed):
     real, holdout, synth = adult_split(seed)
     result = PairwiseAssociationCheck().run(make_context(real, synth, holdout, seed=seed))
     assert result.status is Status.PASS, result.summary
+    assert set(result.columns) == set(real.columns)  # every Adult column is in some compared pair
+    assert result.columns["age"] == "numeric" and result.columns["sex"] == "categorical"
     metric = result.metric("worst_column_pair_score")
     assert metric.gating and metric.threshold < metric.reference_value
 

@@ -10,10 +10,34 @@ from synthaudit.check import Need
 from synthaudit.checks.fidelity.utility import UtilityCheck, weighted_auc, weighted_macro_f1, weighted_r2
 from synthaudit.result import Status
 from synthaudit.runner import run_checks
+from synthaudit.stats.models import (
+    balanced_accuracy,
+    describe_share_collapse,
+    predicted_share_ratio,
+    prediction_spread_ratio,
+)
 from synthaudit.testing import check_contract
-from tests.conftest import make_context
+from tests.conftest import ADULT, make_context
 
 SIZES = {"real": 3000, "holdout": 2000, "synth": 1500}
+
+
+@pytest.fixture(scope="module")
+def adult_example():
+    """The bundled example (real, SDV GaussianCopula synthetic, holdout), capped by a seeded sample for speed."""
+    frames = [pd.read_csv(ADULT / f"{name}.csv", engine="pyarrow") for name in ("real", "synthetic", "holdout")]
+    sizes = (8000, 8000, 4000)
+    return [f.sample(n, random_state=0).reset_index(drop=True) for f, n in zip(frames, sizes, strict=True)]
+
+
+def make_positives_rare(frame: pd.DataFrame, keep: float, seed: int = 0) -> pd.DataFrame:
+    """Turn all but a share ``keep`` of the ``>50K`` outcomes into ``<=50K``, at random: the ranking survives
+    (P(>50K | x) is scaled down), but a model of it hardly ever predicts ``>50K``."""
+    out = frame.copy()
+    rows = np.flatnonzero((out["income"] == ">50K").to_numpy())
+    rng = np.random.default_rng(seed)
+    out.loc[out.index[rng.choice(rows, size=round((1 - keep) * len(rows)), replace=False)], "income"] = "<=50K"
+    return out
 
 
 def shuffle_column(frame: pd.DataFrame, column: str, seed: int = 0) -> pd.DataFrame:
@@ -38,6 +62,14 @@ def test_utility_passes_on_independent_sample(adult_split, seed):
     assert result.metric("trtr_score").value > 0.85  # income is predictable from the other columns
     # a smaller synthetic set is no handicap: both models train on as many rows
     assert result.sample_sizes["train_rows_per_model"] == 1500
+    share = result.metric("predicted_class_share_ratio")
+    assert share.gating and share.passed and share.reference_value == 1.0 and share.standard_error > 0
+    assert share.threshold == pytest.approx(0.5)  # the floor: a class predicted less than half as often
+    assert result.metric("tstr_balanced_accuracy").value > 0.7
+    # the columns the models used, and the target
+    assert result.columns["income"] == "target"
+    assert set(result.columns) == set(real.columns)
+    assert result.columns["age"] == "feature (numeric)" and result.columns["sex"] == "feature (categorical)"
 
 
 def test_utility_fails_when_target_labels_are_shuffled(adult_split):
@@ -94,6 +126,115 @@ def test_utility_constant_synthetic_target_scores_chance(adult_split):
     result = UtilityCheck().run(make_context(real, synth, holdout, target="income"))
     assert result.status is Status.FAIL
     assert result.metric("tstr_score").value == 0.5
+    share = result.metric("predicted_class_share_ratio")
+    assert share.value == 0.0 and share.passed is False
+    assert "degenerate" in result.summary and "a single class, '<=50K'" in result.summary
+    assert result.metric("tstr_balanced_accuracy").value == 0.5
+
+
+# ----------------------------------------------------------------- degenerate synthetic-trained models
+def test_utility_fails_on_the_bundled_adult_example_naming_the_collapsed_model(adult_example):
+    """The SDV GaussianCopula sample trains a model that hardly ever predicts >50K (issue: a PASS must mean
+    something): the share ratio names it, beside the real-trained model's share."""
+    real, synth, holdout = adult_example
+    result = UtilityCheck().run(make_context(real, synth, holdout, target="income", sensitive=["sex", "race"]))
+    assert result.status is Status.FAIL, result.summary
+    share = result.metric("predicted_class_share_ratio")
+    assert share.gating and share.passed is False
+    assert share.value < 0.1  # Adult: about 0.02 (>50K: 0.4 % of holdout rows vs 20 % for the real-trained model)
+    assert share.threshold == pytest.approx(0.5)
+    assert result.summary.startswith("The synthetic-trained model is degenerate: it predicts '>50K' for ")
+    assert "the real-trained model for" in result.summary
+    accuracy = result.metric("tstr_balanced_accuracy")
+    assert accuracy.value == pytest.approx(0.5, abs=0.02) and accuracy.reference_value > 0.7
+    table = next(t for t in result.tables if t.name == "predicted_classes")
+    assert table.rows[0]["class"] == ">50K" and table.rows[0]["predicted_share_synthetic_model"] < 0.02
+    assert set(result.columns) == set(real.columns) and result.columns["income"] == "target"
+
+
+def test_utility_fails_a_collapsed_model_whose_ranking_survives(adult_split):
+    """Most >50K labels turned negative at random: the ranking (AUC) barely moves, but the model trained on it
+    predicts >50K for a small fraction of the rows the real-trained one does. Only the share ratio sees it."""
+    real, holdout, synth = adult_split(10, real=6000, holdout=3000, synth=6000)
+    result = UtilityCheck().run(make_context(real, make_positives_rare(synth, 0.35), holdout, seed=10, target="income"))
+    assert result.metric("tstr_minus_trtr").passed, result.summary  # the AUC gate alone would pass it
+    share = result.metric("predicted_class_share_ratio")
+    assert share.passed is False and share.value < 0.25, result.summary
+    assert result.status is Status.FAIL
+    assert "'>50K'" in result.summary
+
+
+def test_utility_fails_a_constant_regression_model(adult_split):
+    real, holdout, synth = adult_split(11, **SIZES)
+    result = UtilityCheck().run(make_context(real, synth.assign(age=40), holdout, seed=11, target="age"))
+    assert result.status is Status.FAIL
+    spread = result.metric("prediction_spread_ratio")
+    assert spread.gating and spread.value == 0.0 and spread.passed is False and spread.reference_value == 1.0
+    assert "predicts a constant" in result.summary
+    clean = UtilityCheck().run(make_context(real, synth, holdout, seed=11, target="age"))
+    assert clean.metric("prediction_spread_ratio").passed and clean.status is Status.PASS, clean.summary
+
+
+# ----------------------------------------------------------------- collapse statistics (synthaudit.stats.models)
+@pytest.mark.filterwarnings("ignore:y_pred contains classes not in y_true", "ignore:A single label was found")
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 2)), min_size=1, max_size=40))
+def test_balanced_accuracy_matches_sklearn(rows):
+    from sklearn.metrics import balanced_accuracy_score
+
+    predicted, truth, counts = (np.array(v) for v in zip(*rows, strict=True))
+    if counts.sum() == 0:
+        return
+    value = balanced_accuracy(predicted, truth, counts[None, :], 4)[0]
+    expected = balanced_accuracy_score(truth, predicted, sample_weight=counts)
+    assert value == pytest.approx(expected)
+    present = np.unique(truth[counts > 0])
+    one_class = np.full_like(truth, present[0])  # a model that predicts one class of the truth
+    assert balanced_accuracy(one_class, truth, counts[None, :], 4)[0] == pytest.approx(1 / len(present))
+
+
+def test_predicted_share_ratio_of_a_one_class_model_is_zero():
+    rng = np.random.default_rng(0)
+    reference = (rng.random(1000) < 0.3).astype(int)
+    weights = rng.poisson(1.0, size=(50, 1000))
+    same = predicted_share_ratio(reference, reference, 2, weights, min_reference_rows=30)
+    assert same is not None and same.value == 1.0 and same.standard_error == 0.0
+    one_class = predicted_share_ratio(np.zeros(1000, dtype=int), reference, 2, weights, min_reference_rows=30)
+    assert one_class is not None and one_class.value == 0.0 and one_class.dominant == 0
+    assert one_class.candidate_shares == (1.0, 0.0) and one_class.reference_share == pytest.approx(0.3, abs=0.03)
+    # a reference that itself predicts one class leaves nothing to compare
+    assert predicted_share_ratio(reference, np.zeros(1000, dtype=int), 2, weights, min_reference_rows=30) is None
+    # several models a side: pooled shares, and their spread adds training noise
+    halved = np.vstack([np.where(rng.random(1000) < 0.5, 0, reference) for _ in range(4)])
+    pooled = predicted_share_ratio(halved, np.vstack([reference] * 4), 2, weights, min_reference_rows=30)
+    assert pooled is not None and pooled.value == pytest.approx(0.5, abs=0.08) and pooled.se_training > 0
+    # one model a side: the binomial approximation of the training noise
+    single = predicted_share_ratio(halved[0], reference, 2, weights, min_reference_rows=30, training_rows=(500, 500))
+    assert single is not None and single.se_training > 0 and single.standard_error > single.se_rows
+
+
+def test_predicted_share_ratio_measures_collapse_onto_one_class_not_swaps_between_others():
+    rng = np.random.default_rng(2)
+    reference = rng.choice(4, size=2000, p=[0.5, 0.2, 0.2, 0.1])
+    weights = rng.poisson(1.0, size=(50, 2000))
+    swapped = np.where(reference == 1, 2, np.where(reference == 2, 1, reference))  # minority classes swapped
+    assert predicted_share_ratio(swapped, reference, 4, weights, min_reference_rows=30).value == 1.0
+    collapsed = np.where(rng.random(2000) < 0.8, 0, reference)  # 80 % of the rows moved to the majority class
+    ratio = predicted_share_ratio(collapsed, reference, 4, weights, min_reference_rows=30)
+    assert ratio.dominant == 0 and ratio.value == pytest.approx(0.2, abs=0.03)
+    text = describe_share_collapse(ratio, "abcd", candidate="it", reference="the reference")
+    assert text.startswith("it predicts a class other than 'a' for ")
+    assert text.endswith(f"the reference for {ratio.reference_share:.1%}")
+
+
+def test_prediction_spread_ratio():
+    rng = np.random.default_rng(1)
+    reference = rng.normal(size=500)
+    weights = rng.poisson(1.0, size=(50, 500))
+    assert prediction_spread_ratio(2 * reference, reference, weights).value == pytest.approx(2.0)
+    constant = prediction_spread_ratio(np.full(500, 3.0), reference, weights)
+    assert constant is not None and constant.value == 0.0 and constant.candidate_sd == 0.0
+    assert prediction_spread_ratio(reference, np.full(500, 3.0), weights) is None
 
 
 # ----------------------------------------------------------------- weighted scores

@@ -7,6 +7,7 @@ import pytest
 from synthaudit.checks.leakage.exact_copies import ExactCopyCheck, row_fingerprints
 from synthaudit.data.roles import Role
 from synthaudit.result import Status
+from tests.checks.diversity.test_duplicates import text_split
 from tests.conftest import inject_exact_copies, make_context
 
 
@@ -15,6 +16,7 @@ def test_exact_copies_pass_on_independent_sample(adult_split, seed):
     real, holdout, synth = adult_split(seed)
     result = ExactCopyCheck().run(make_context(real, synth, holdout, seed=seed))
     assert result.status is Status.PASS, result.summary
+    assert set(result.columns) == set(real.columns)  # the fingerprint holds every non-identifier column
 
 
 @pytest.mark.parametrize("with_holdout", [True, False])
@@ -44,6 +46,34 @@ def test_missing_values_are_equal_for_matching():
         True,
         False,
     ]
+
+
+def test_text_is_part_of_the_row():
+    real = pd.DataFrame({"topic": ["business", "sport"], "body": ["Shares rose today.", "The match ended 2-1."]})
+    synth = pd.DataFrame({"topic": ["business", "sport"], "body": ["Shares rose today. ", "Rain stopped play."]})
+    roles = {"topic": Role.CATEGORICAL, "body": Role.TEXT}
+    prints = row_fingerprints(synth, ("topic", "body"), roles), row_fingerprints(real, ("topic", "body"), roles)
+    assert list(np.isin(*prints)) == [True, False]  # same topic, another text: not a copy
+
+
+def test_skips_when_every_non_identifier_column_is_empty():
+    real = pd.DataFrame({"id": np.arange(200), "note": [None] * 200})
+    synth = pd.DataFrame({"id": np.arange(1000, 1100), "note": [None] * 100})
+    result = ExactCopyCheck().run(make_context(real, synth))
+    assert result.status is Status.SKIPPED  # every row alike: a copy rate of 1 on both sides means nothing
+    assert "empty" in (result.skipped_reason or "")
+
+
+def test_copied_rows_with_their_text_fail_on_text_data():
+    real, holdout, synth = text_split(3)
+    leaky = synth.copy()
+    leaky.iloc[:30] = real.iloc[:30].to_numpy()  # a tenth of the synthetic rows repeat a real row, text included
+    result = ExactCopyCheck().run(make_context(real, leaky, holdout, seed=3, text=["sentence"]))
+    assert result.status is Status.FAIL, result.summary
+    assert result.columns == {
+        "sentence": "text (verbatim, in the row fingerprint)",
+        "topic": "categorical (row fingerprint)",
+    }
 
 
 def test_identifier_replay_is_a_separate_gating_metric(adult_split):

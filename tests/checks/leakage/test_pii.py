@@ -1,18 +1,25 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from synthaudit.checks.leakage import pii
 from synthaudit.checks.leakage.pii import (
+    ENTITIES,
+    NER_ENTITIES,
+    PATTERN_ENTITIES,
     PiiCheck,
+    ScanCoverage,
     canonical_value,
-    installed_spacy_model,
     pii_detector,
     prefilter,
     real_value_index,
+    recognizer_coverage,
 )
 from synthaudit.result import AuditResult, GateDecision, Status
 from synthaudit.testing import check_contract
@@ -51,6 +58,40 @@ def plant_pii(frame: pd.DataFrame, frac: float, tag: str, seed: int) -> pd.DataF
     return out
 
 
+def phone_number(rng: np.random.Generator) -> str:
+    """A valid-format US phone number (real area codes, so the phonenumbers library accepts it)."""
+    area = rng.choice([212, 312, 415, 617, 713, 305, 404, 206])
+    return f"+1 {area} {rng.integers(200, 990)} {rng.integers(1000, 10000)}"
+
+
+def invent_pii(frame: pd.DataFrame, frac: float, seed: int, kinds=("email", "phone", "card")) -> tuple:
+    """Append invented PII (cycling through ``kinds``) to a share ``frac`` of the texts; also return the rows."""
+    rng = np.random.default_rng(seed)
+    out = frame.copy()
+    texts = out["text"].to_numpy().copy()
+    rows = np.sort(rng.choice(len(out), size=round(frac * len(out)), replace=False))
+    for j, row in enumerate(rows):
+        kind = kinds[j % len(kinds)]
+        if kind == "email":
+            texts[row] += f" Contact invented.user{rng.integers(10**8)}@example.com for details."
+        elif kind == "phone":
+            texts[row] += f" Call {phone_number(rng)} after six."
+        else:
+            texts[row] += f" The order was paid with card {card_number(rng)}."
+    out["text"] = texts
+    return out, [int(out.index[r]) for r in rows]
+
+
+def coverage_rows(result) -> dict[str, dict]:
+    table = next(t for t in result.tables if t.name == "pii_coverage")
+    return {row["entity_type"]: row for row in table.rows}
+
+
+def entity_rows(result) -> dict[str, dict]:
+    table = next(t for t in result.tables if t.name == "pii_entities")
+    return {row["entity_type"]: row for row in table.rows}
+
+
 def clean_sides(sentences, seed, sizes=(2000, 1000, 1000), frac=0.05):
     real, holdout, synth = text_split(sentences, seed, sizes)
     return (
@@ -84,7 +125,12 @@ def test_contract_on_texts_with_personal_data(sentences):
 
     result = check_contract(PiiCheck, sample=sample, n=300)
     assert result.status is Status.PASS, result.summary
-    assert {m.name for m in result.metrics if m.gating} == {"replayed_pii_values", "pii_row_share"}
+    assert {m.name for m in result.metrics if m.gating} == {
+        "replayed_pii_values",
+        "pii_row_share",
+        "worst_entity_row_share",
+    }
+    assert result.columns == {"text": "text"}
 
 
 def test_contract_without_string_columns_skips():
@@ -150,14 +196,74 @@ def test_replayed_card_number_with_other_separators_fails(sentences):
     assert row["replayed_values"] == 1
 
 
-def test_pii_rate_increase_warns_without_failing(sentences):
+def test_pii_rate_increase_fails(sentences):
     real, holdout, synth = clean_sides(sentences, 7)
-    more = plant_pii(synth, 0.15, "extra", 99)
+    more = plant_pii(synth, 0.15, "extra", 99)  # 5 % everywhere, plus 15 % more on the synthetic side
     result = PiiCheck().run(make_context(real, more, holdout))
-    assert result.status is Status.WARN, result.summary
+    assert result.status is Status.FAIL, result.summary
     rate = result.metric("pii_row_share")
-    assert rate.value > rate.warn_threshold
-    assert result.metric("replayed_pii_values").passed is True
+    assert rate.passed is False and rate.value > rate.threshold > rate.reference_value
+    assert result.metric("replayed_pii_values").passed is True  # nothing copied: the rate alone fails
+
+
+@pytest.mark.parametrize("with_holdout", [True, False])
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_clean_held_apart_text_passes(sentences, seed, with_holdout):
+    """Disjoint news sentences, nothing planted: only the (near-zero) PII the real text itself holds."""
+    real, holdout, synth = text_split(sentences, seed, (2000, 1000, 1000))
+    result = PiiCheck().run(make_context(real, synth, holdout if with_holdout else None, seed=seed))
+    assert result.status is Status.PASS, result.summary
+    assert result.metric("pii_row_share").value <= 0.005
+    worst = result.metric("worst_entity_row_share")
+    assert worst.gating and worst.passed and not worst.warned
+    scanned = {entity for entity, row in coverage_rows(result).items() if row["scanned"]}
+    assert set(entity_rows(result)) == scanned and set(PATTERN_ENTITIES) <= scanned
+
+
+@pytest.mark.parametrize("with_holdout", [True, False])
+def test_invented_pii_in_five_percent_of_rows_fails(sentences, with_holdout):
+    """E-mails, phones and Luhn-valid cards in 5 % of synthetic rows, none in the real data: not fit to use."""
+    real, holdout, synth = text_split(sentences, 21, (2000, 1000, 1000))
+    invented, rows = invent_pii(synth, 0.05, seed=21)
+    result = PiiCheck().run(make_context(real, invented, holdout if with_holdout else None))
+    assert result.status is Status.FAIL, result.summary
+    rate = result.metric("pii_row_share")
+    assert rate.passed is False
+    assert rate.value == pytest.approx(0.05, abs=0.002)
+    assert rate.reference_value <= 0.002 and rate.value > rate.threshold
+    assert result.metric("replayed_pii_values").value == 0  # nothing copied: invention alone fails
+    found = entity_rows(result)
+    for entity in ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"):
+        assert found[entity]["synthetic_rows"] >= 16, (entity, found[entity])
+        assert found[entity]["reference_rows"] <= 1
+    flagged = {r for key, v in result.evidence.items() if key != "replayed_pii_synthetic_rows" for r in v}
+    assert flagged and flagged <= set(rows)  # evidence is row numbers of the invented rows
+    payload = result_json(result)  # the values themselves are never republished
+    texts = " ".join(invented.loc[rows, "text"])
+    values = re.findall(r"invented\.user\d+@example\.com", texts)
+    numbers = re.findall(r"card (\d{4} \d{4} \d{4} \d{4})", texts) + re.findall(r"Call (\+1 [\d ]{12})", texts)
+    assert len(values) + len(numbers) == len(rows)
+    for value in values + numbers + ["".join(c for c in n if c.isdigit()) for n in numbers]:
+        assert value not in payload
+
+
+def test_one_entity_type_is_not_diluted_by_another(sentences):
+    """E-mails in 30 % of rows on every side; 1 % of synthetic rows add card numbers the real data lacks."""
+    real, holdout, synth = text_split(sentences, 31, (6000, 3000, 3000))
+    real, _ = invent_pii(real, 0.3, seed=1, kinds=("email",))
+    holdout, _ = invent_pii(holdout, 0.3, seed=2, kinds=("email",))
+    synth, _ = invent_pii(synth, 0.3, seed=3, kinds=("email",))
+    synth, card_rows = invent_pii(synth, 0.01, seed=4, kinds=("card",))
+    result = PiiCheck().run(make_context(real, synth, holdout))
+    rate = result.metric("pii_row_share")
+    assert rate.passed and not rate.warned, result.summary  # the overall rate hides the cards
+    worst = result.metric("worst_entity_row_share")
+    assert result.status is Status.FAIL, result.summary
+    assert worst.passed is False and "CREDIT_CARD" in worst.description and "CREDIT_CARD" in result.summary
+    assert worst.value == pytest.approx(0.01, abs=0.001) and worst.reference_value == 0
+    assert entity_rows(result)["EMAIL_ADDRESS"]["within_threshold"] is True
+    assert result.tables[0].rows[0]["entity_type"] == "CREDIT_CARD"  # worst first
+    assert set(result.evidence["credit_card_synthetic_rows"]) <= set(card_rows)
 
 
 def test_identifier_column_of_emails_passes_when_fresh_and_fails_when_replayed(adult_split):
@@ -175,13 +281,88 @@ def test_identifier_column_of_emails_passes_when_fresh_and_fails_when_replayed(a
     assert bad.metric("replayed_pii_values").value == 5
 
 
-def test_names_are_skipped_without_a_spacy_model(sentences):
-    if installed_spacy_model() is not None:
-        pytest.skip("a spaCy model is installed here: names are scanned")
+def test_names_are_not_claimed_without_a_spacy_model(sentences, monkeypatch):
+    monkeypatch.setattr(pii, "installed_spacy_model", lambda preferred=None: None)
     real, holdout, synth = clean_sides(sentences, 8, sizes=(400, 200, 200))
     result = PiiCheck().run(make_context(real, synth, holdout))
-    assert "names were not scanned" in result.summary
-    assert "PERSON" not in {row["entity_type"] for row in result.tables[0].rows}
+    assert result.status is Status.PASS, result.summary  # the scanned types are clean ...
+    # ... but the pass does not cover names and places, and says so: summary, metric, coverage table.
+    assert "NOT scanned, so not covered by this verdict: PERSON, LOCATION" in result.summary
+    assert "python -m spacy download en_core_web_sm" in result.summary
+    assert result.metric("unscanned_entity_types").value == 2
+    assert result.metric("unscanned_entity_types").gating is False
+    coverage = coverage_rows(result)
+    assert set(coverage) == set(ENTITIES)
+    for entity in NER_ENTITIES:
+        assert coverage[entity]["scanned"] is False and "spacy" in coverage[entity]["reason_not_scanned"]
+    for entity in PATTERN_ENTITIES:
+        assert coverage[entity]["scanned"] is True and coverage[entity]["reason_not_scanned"] == ""
+    assert set(entity_rows(result)) == set(PATTERN_ENTITIES)  # no row, so no "0 rows" claim, for names
+    assert not any(m.name in {"person_row_share", "location_row_share"} for m in result.metrics)
+    assert result.sample_sizes["entity_types_not_scanned"] == 2
+
+
+def _without(*entities: str):
+    real = pii.recognizer_coverage
+
+    def coverage(preferred=None) -> ScanCoverage:
+        found = real(preferred)
+        missing = dict(found.not_scanned) | dict.fromkeys(entities, "test: recognizer removed")
+        return ScanCoverage(found.spacy_model, missing)
+
+    return coverage
+
+
+def test_a_category_whose_recognizer_is_missing_is_not_claimed(sentences, monkeypatch):
+    real, holdout, synth = text_split(sentences, 41, (2000, 1000, 1000))
+    cards, rows = invent_pii(synth, 0.05, seed=41, kinds=("card",))
+    scanned = PiiCheck().run(make_context(real, cards, holdout))
+    assert scanned.status is Status.FAIL, scanned.summary  # with the recognizer: 5 % card numbers fail
+    assert entity_rows(scanned)["CREDIT_CARD"]["synthetic_rows"] == len(rows)
+
+    monkeypatch.setattr(pii, "recognizer_coverage", _without("CREDIT_CARD"))
+    blind = PiiCheck().run(make_context(real, cards, holdout))
+    # It gates only what it scanned (nothing else was planted, so those pass) ...
+    assert blind.status is Status.PASS, blind.summary
+    # Without it the cards cannot be seen: the result must not present them as checked and clean.
+    assert "CREDIT_CARD" not in entity_rows(blind)
+    assert "credit_card_row_share" not in {m.name for m in blind.metrics}
+    assert "CREDIT_CARD" not in blind.metric("worst_entity_row_share").description
+    assert coverage_rows(blind)["CREDIT_CARD"] == {
+        "entity_type": "CREDIT_CARD",
+        "scanned": False,
+        "reason_not_scanned": "test: recognizer removed",
+    }
+    assert "NOT scanned, so not covered by this verdict: CREDIT_CARD (test: recognizer removed)" in blind.summary
+    assert blind.metric("unscanned_entity_types").value == 1 + sum(
+        not row["scanned"] for e, row in coverage_rows(blind).items() if e != "CREDIT_CARD"
+    )
+    assert "Scanned for EMAIL_ADDRESS, PHONE_NUMBER, IBAN_CODE" in blind.summary
+
+
+def test_skips_when_no_recognizer_can_run(sentences, monkeypatch):
+    monkeypatch.setattr(pii, "recognizer_coverage", _without(*ENTITIES))
+    real, holdout, synth = clean_sides(sentences, 42, sizes=(400, 200, 200))
+    result = PiiCheck().run(make_context(real, synth, holdout))
+    assert result.status is Status.SKIPPED
+    assert "no personal-data recognizer can run here" in result.skipped_reason
+    assert "test: recognizer removed" in result.skipped_reason
+
+
+def test_recognizer_coverage_says_what_is_missing_and_how_to_install(monkeypatch):
+    named = recognizer_coverage("xx_no_such_model")
+    assert named.spacy_model is None
+    assert set(named.not_scanned) == set(NER_ENTITIES)
+    assert "python -m spacy download xx_no_such_model" in named.not_scanned["PERSON"]
+    assert named.scanned == PATTERN_ENTITIES
+
+    find_spec = pii.importlib.util.find_spec
+    monkeypatch.setattr(
+        pii.importlib.util, "find_spec", lambda name, *a: None if name == "presidio_analyzer" else find_spec(name, *a)
+    )
+    bare = recognizer_coverage()
+    assert bare.scanned == ()
+    assert all("pip install presidio-analyzer" in reason for reason in bare.not_scanned.values())
 
 
 def test_deterministic_and_sample_cap_recorded(sentences):

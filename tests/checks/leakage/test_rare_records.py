@@ -44,6 +44,8 @@ def test_default_quasi_identifiers_start_with_sensitive_columns(adult_split):
     chosen = default_quasi_identifiers(ctx)
     assert chosen[0] == "race" and len(chosen) == 6
     assert all(ctx.real[c].nunique() <= 20 for c in chosen)
+    result = RareRecordCheck().run(ctx)
+    assert result.columns == {c: f"quasi-identifier ({ctx.roles[c].value})" for c in chosen}
 
 
 def test_risk_and_interval():

@@ -115,6 +115,7 @@ def test_passes_on_independent_sentences(sentences, seed, with_holdout):
     ctx = make_context(real, synth, holdout if with_holdout else None, seed=seed)
     result = TextNearDuplicateCheck(NO_EMBEDDINGS).run(ctx)
     assert result.status is Status.PASS, result.summary
+    assert result.columns == {"text": "text (exact, MinHash, n-gram)"}  # embeddings turned off here
     metric = result.metric("near_duplicate_share")
     assert metric.value < metric.threshold
 

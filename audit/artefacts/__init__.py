@@ -1,0 +1,1 @@
+"""Pure builders of the artefacts the audit context shares (encodings, features, indexes)."""

@@ -1,0 +1,1 @@
+"""Statistics: pure, documented array functions shared by the engine and the checks (public to plugin authors)."""
