@@ -16,6 +16,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -40,6 +41,8 @@ __all__ = [
     "measured_columns",
     "metric_passes",
     "plain",
+    "sidak_multiplier",
+    "worst_of_many_margin",
 ]
 
 
@@ -84,6 +87,36 @@ class Margin(BaseModel):
     fail_se: float = Field(5.0, ge=0, description="Fail when past the reference by this many standard errors.")
     warn_floor: float = Field(0.0, ge=0, description="Smallest warn margin, in the metric's own units.")
     fail_floor: float = Field(0.0, ge=0, description="Smallest fail margin, in the metric's own units.")
+
+
+def sidak_multiplier(multiplier: float, cells: int) -> float:
+    """The standard-error multiplier for the worst of ``cells`` comparisons at the rate of one at ``multiplier``.
+
+    One clean comparison lands past ``multiplier`` standard errors with the one-sided normal tail probability
+    α = 1 − Φ(multiplier); the worst of m independent ones does so with probability 1 − (1 − α)^m, about m
+    times as often. The Šidák multiplier Φ⁻¹((1 − α)^{1/m}) brings the worst back to α (for positively
+    correlated comparisons the worst is less extreme, so the rate is at most α). 3 SE for one cell becomes
+    3.32 for three and 3.45 for five; 5 SE becomes 5.20 and 5.30. A multiplier of 0 (no sampling margin)
+    and a single cell are left unchanged.
+    """
+    if cells <= 1 or multiplier <= 0:
+        return multiplier
+    alpha = 0.5 * math.erfc(multiplier / math.sqrt(2.0))
+    tail = -math.expm1(math.log1p(-alpha) / cells)
+    return -NormalDist().inv_cdf(tail)
+
+
+def worst_of_many_margin(margin: Margin, cells: int) -> Margin:
+    """``margin`` for gating the worst of ``cells`` comparisons (columns, groups, parts, secrets).
+
+    The shared rule for every check that gates on its worst cell, each against its own reference: the
+    standard-error multipliers become their Šidák counterparts (:func:`sidak_multiplier`), so a clean sample
+    warns and fails at the worst cell no more often than one comparison would; the floors are effect sizes
+    and stay as they are.
+    """
+    return margin.model_copy(
+        update={"warn_se": sidak_multiplier(margin.warn_se, cells), "fail_se": sidak_multiplier(margin.fail_se, cells)}
+    )
 
 
 def metric_passes(value: float, threshold: float | None, direction: Direction) -> bool | None:

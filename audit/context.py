@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthaudit.artefacts.coding import ColumnCoding
 from synthaudit.artefacts.text_features import TextProjection, text_lengths
 from synthaudit.data.alignment import AlignedData
 from synthaudit.data.roles import Role
@@ -226,6 +227,30 @@ class AuditContext:
             self._emit("artefact", {"what": "neighbour_index", "frame": key})
             self._indexes[key] = ExactNeighbourIndex(self.distance_vectors(key))
         return self._indexes[key]
+
+    def coded_frames(
+        self, columns: Sequence[str], bins: int, max_categories: int, max_rows: int
+    ) -> tuple[ColumnCoding, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+        """The binned coding fitted on the base, the (row-capped) frames and their codes, once per audit.
+
+        Frames are ``base``, ``synthetic`` and ``reference`` (the two candidates, already at matched size).
+        Frames longer than ``max_rows`` are replaced by a seeded uniform sample (unless ``full``); shared by
+        every check that asks with the same coding parameters (pairs and k-way marginals).
+        """
+
+        def factory() -> tuple[ColumnCoding, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+            frames = {
+                "base": self.synthetic_pair.base,
+                "synthetic": self.synthetic_pair.candidate,
+                "reference": self.reference_pair.candidate,
+            }
+            if not self.full:
+                frames = {k: self.sample_rows(f, max_rows, f"fidelity.coding.{k}") for k, f in frames.items()}
+            coding = ColumnCoding.fit(frames["base"], columns, self.roles, bins, max_categories)
+            return coding, frames, {k: coding.codes(f) for k, f in frames.items()}
+
+        key = f"fidelity.coding:{tuple(columns)!r}:{bins}:{max_categories}:{max_rows}"
+        return self.shared(key, factory)
 
     # ------------------------------------------------------------ rows as vectors, text included
     @property

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ExactNeighbourIndex"]
+__all__ = ["ExactNeighbourIndex", "kmeans_centroids", "raw_search"]
 
 _QUERY_BATCH = 8192
 _CANDIDATE_MARGIN = 8
@@ -128,3 +128,44 @@ class ExactNeighbourIndex:
                 best_sq, best_idx = sq[keep], idx[keep]
             squared[r], indices[r] = best_sq, best_idx
         return squared, indices
+
+
+def raw_search(
+    data: np.ndarray, queries: np.ndarray, k: int, *, inner_product: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact faiss search of ``queries`` over ``data`` (float32), in query batches: ``(scores, indices)``.
+
+    Scores are squared L2 distances (ascending), or inner products (descending) with ``inner_product``.
+    The one place besides :class:`ExactNeighbourIndex` that talks to faiss, for callers that need the raw
+    scores (k-NN radii, cosine similarity of unit vectors, nearest centroid).
+    """
+    import faiss  # heavy: imported only when used
+
+    base = np.ascontiguousarray(data, dtype=np.float32)
+    index = faiss.IndexFlatIP(base.shape[1]) if inner_product else faiss.IndexFlatL2(base.shape[1])
+    index.add(base)
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    scores = np.empty((len(q), k), dtype=np.float32)
+    found = np.empty((len(q), k), dtype=np.int64)
+    for start in range(0, len(q), _QUERY_BATCH):
+        s, i = index.search(q[start : start + _QUERY_BATCH], k)
+        scores[start : start + len(s)], found[start : start + len(i)] = s, i
+    return scores, found
+
+
+def kmeans_centroids(train: np.ndarray, k: int, seed: int, iterations: int = 20) -> np.ndarray:
+    """Centroids (k × width, float32) of seeded faiss k-means on ``train``, every point allowed per centroid."""
+    import faiss  # heavy: imported only when used
+
+    data = np.ascontiguousarray(train, dtype=np.float32)
+    kmeans = faiss.Kmeans(
+        data.shape[1],
+        k,
+        niter=iterations,
+        seed=seed,
+        verbose=False,
+        min_points_per_centroid=1,
+        max_points_per_centroid=len(data) // k + 1,
+    )
+    kmeans.train(data)
+    return np.asarray(kmeans.centroids, dtype=np.float32).reshape(k, data.shape[1])

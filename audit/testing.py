@@ -2,9 +2,10 @@
 
 It verifies the class attributes and ``Params`` (validated defaults, every field described, a docstring),
 runs the check on a tiny clean sample (real, holdout and synthetic rows drawn independently from one
-population), and requires: a ``pass`` (or a skip for needs the sample cannot meet), gating metrics that
-the class declares, finite metrics inside their declared ranges, a deterministic repeat, and a JSON
-round-trip of the result. Our own test suite runs it over every registered check.
+population), and requires: a ``pass`` (or a skip for needs the sample cannot meet) with at least one
+gating metric and the columns it measured, gating metrics that the class declares, finite metrics
+inside their declared ranges, a deterministic repeat, and a JSON round-trip of the result. Our own test
+suite runs it over every registered check.
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ def check_contract(
     )
     if result.status is Status.SKIPPED:
         assert result.skipped_reason, f"{check_cls.name}: a skip must say why"
+    else:
+        assert result.gating_metrics, f"{check_cls.name}: a check that passes must have measured a gating metric"
+        assert result.columns, f"{check_cls.name}: a result must list the columns it measured (result(columns=...))"
+        unknown = set(result.columns) - set(real.columns)
+        assert not unknown, f"{check_cls.name}: lists columns the data does not have: {sorted(unknown)}"
     for metric in result.metrics:
         assert math.isfinite(metric.value), f"{check_cls.name}.{metric.name} is not finite"
         low, high = metric.value_range

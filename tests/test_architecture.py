@@ -56,3 +56,34 @@ def test_heavy_libraries_are_imported_lazily(folder):
 def test_network_is_blocked_in_tests():
     with pytest.raises(Exception, match=r"(?i)socket"):
         socket.create_connection(("127.0.0.1", 9), timeout=1)
+
+
+def _defines_a_check(path: Path) -> bool:
+    tree = ast.parse(path.read_text())
+    return any(
+        isinstance(node, ast.ClassDef) and any(getattr(base, "id", None) == "Check" for base in node.bases)
+        for node in tree.body
+    )
+
+
+def test_checks_import_no_other_check():
+    """A check module reads shared artefacts and statistics from the engine, never from another check."""
+    check_modules = {
+        "synthaudit.checks." + ".".join(path.relative_to(ROOT / "checks").with_suffix("").parts)
+        for path in (ROOT / "checks").rglob("*.py")
+        if _defines_a_check(path)
+    }
+    assert len(check_modules) >= 24
+    for path in (ROOT / "checks").rglob("*.py"):
+        for module, line, _ in _imports(path):
+            assert module not in check_modules, f"{path.name}:{line} imports the check module {module}"
+
+
+def test_faiss_is_imported_in_one_module():
+    users = [
+        path.relative_to(ROOT).as_posix()
+        for folder in ("audit", "checks")
+        for path in (ROOT / folder).rglob("*.py")
+        if any(module == "faiss" for module, _, _ in _imports(path))
+    ]
+    assert users == ["audit/neighbours.py"], users

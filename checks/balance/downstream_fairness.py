@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.tree_features import TreeFeatures
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -34,7 +35,6 @@ from synthaudit.checks.balance.groups import (
     sensitive_groups,
     shown_group,
 )
-from synthaudit.checks.fidelity.detection import TreeFeatures
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult, FigureSpec, Metric, Table
 from synthaudit.stats.models import describe_share_collapse, predicted_share_ratio

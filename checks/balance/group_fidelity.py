@@ -30,10 +30,10 @@ from synthaudit.checks.balance.groups import (
     shown_group,
     worst_cell,
 )
-from synthaudit.checks.fidelity.marginals import ks_statistic, total_variation_distance
 from synthaudit.context import AuditContext, Pair
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, FigureSpec, Metric, Table
+from synthaudit.stats.distances import ks_statistic, total_variation_distance
 
 __all__ = ["GroupFidelityCheck", "GroupedDistances", "cell_distance", "grouped_distances", "tvd_null"]
 

@@ -14,6 +14,7 @@ from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, ma
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, FigureSpec, Metric, Table
+from synthaudit.stats.proportions import pooled_difference_se
 
 __all__ = [
     "CoverageCheck",
@@ -67,9 +68,6 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _pooled_se(p1: float, n1: int, p2: float, n2: int) -> float:
-    pooled = (p1 * n1 + p2 * n2) / max(n1 + n2, 1)
-    return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
 
 
 @dataclass(frozen=True)
@@ -349,7 +347,7 @@ class CoverageCheck(Check):
             ref_low, ref_high = tail_shares(ref, low, high)
             real_low, real_high = tail_shares(base, low, high)
             column_gaps = [
-                _TailGap(column, tail, s, r, _pooled_se(s, len(syn), r, len(ref)))
+                _TailGap(column, tail, s, r, pooled_difference_se(s, len(syn), r, len(ref)))
                 for tail, s, r in (("lower", syn_low, ref_low), ("upper", syn_high, ref_high))
             ]
             gaps += column_gaps

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.fingerprints import row_fingerprints
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -48,10 +49,10 @@ from synthaudit.check import (
     make_figure,
     make_table,
 )
-from synthaudit.checks.leakage.exact_copies import row_fingerprints
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, FigureSpec, Metric, Table
+from synthaudit.stats.proportions import pooled_difference_se
 
 __all__ = [
     "DuplicateCheck",
@@ -359,9 +360,6 @@ def compression_ratio(texts: Sequence[str], max_bytes: int) -> float:
     return len(lzma.compress(raw, format=lzma.FORMAT_RAW, filters=filters)) / len(raw)
 
 
-def _pooled_binomial_se(p1: float, n1: int, p2: float, n2: int) -> float:
-    pooled = (p1 * n1 + p2 * n2) / max(n1 + n2, 1)
-    return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
 
 
 @dataclass(frozen=True)
@@ -504,7 +502,7 @@ class DuplicateCheck(Check):
                 "exact_duplicate_rate",
                 value=syn_rate,
                 reference=ref_rate,
-                standard_error=_pooled_binomial_se(syn_rate, len(syn), ref_rate, len(ref)),
+                standard_error=pooled_difference_se(syn_rate, len(syn), ref_rate, len(ref)),
                 margin=p.duplicate_margin,
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),

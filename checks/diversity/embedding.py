@@ -9,16 +9,20 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
-from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_figure, make_table
-from synthaudit.checks.diversity.prdc import (
-    MIN_ROWS,
-    VectorPart,
-    part_columns,
-    sample_side,
-    vector_parts,
-    worst_part_margin,
+from synthaudit.artefacts.vector_parts import MIN_ROWS, VectorPart, part_columns, sample_side, vector_parts
+from synthaudit.check import (
+    Check,
+    CheckParams,
+    Margin,
+    Suite,
+    gated_metric,
+    info_metric,
+    make_figure,
+    make_table,
+    worst_of_many_margin,
 )
 from synthaudit.context import AuditContext
+from synthaudit.neighbours import kmeans_centroids, raw_search
 from synthaudit.result import CheckResult, FigureSpec, Metric
 
 __all__ = [
@@ -225,33 +229,12 @@ def _cluster_count(rows: int, max_clusters: int) -> int:
 
 def _assign(centroids: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Nearest centroid of every row (exact faiss search)."""
-    import faiss  # heavy: imported only when used
-
-    index = faiss.IndexFlatL2(centroids.shape[1])
-    index.add(np.ascontiguousarray(centroids, dtype=np.float32))
-    labels = np.empty(len(x), dtype=np.int64)
-    for start in range(0, len(x), _ROW_CHUNK):
-        _, found = index.search(np.ascontiguousarray(x[start : start + _ROW_CHUNK], dtype=np.float32), 1)
-        labels[start : start + len(found)] = found[:, 0]
-    return labels
+    return raw_search(centroids, x, 1)[1][:, 0]
 
 
 def _kmeans(train: np.ndarray, k: int, seed: int) -> np.ndarray:
     """Centroids of seeded faiss k-means (20 iterations) on ``train``."""
-    import faiss  # heavy: imported only when used
-
-    data = np.ascontiguousarray(train, dtype=np.float32)
-    kmeans = faiss.Kmeans(
-        data.shape[1],
-        k,
-        niter=20,
-        seed=seed,
-        verbose=False,
-        min_points_per_centroid=1,
-        max_points_per_centroid=len(data) // k + 1,
-    )
-    kmeans.train(data)
-    return np.asarray(kmeans.centroids, dtype=np.float32).reshape(k, data.shape[1])
+    return kmeans_centroids(train, k, seed, iterations=20)
 
 
 # ----------------------------------------------------------------------------- one part
@@ -479,7 +462,7 @@ class EmbeddingDiversityCheck(Check):
                 value=worst.synthetic_ratio,
                 reference=worst.reference_ratio,
                 standard_error=worst.ratio_se,
-                margin=worst_part_margin(p.vendi_margin, len(results)),
+                margin=worst_of_many_margin(p.vendi_margin, len(results)),
                 direction="higher_is_better",
                 value_range=(0.0, None),
                 description=(
@@ -493,7 +476,7 @@ class EmbeddingDiversityCheck(Check):
                 value=worst_js.synthetic_js,
                 reference=worst_js.reference_js,
                 standard_error=worst_js.js_se,
-                margin=worst_part_margin(p.cluster_margin, len(results)),
+                margin=worst_of_many_margin(p.cluster_margin, len(results)),
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),
                 description=(

@@ -1,45 +1,46 @@
 """``diversity.prdc``: precision, recall, density and coverage (Naeem et al., 2020) against the reference.
 
-Also home of :func:`vector_parts`, the vector views (encoded rows, text embeddings) that the diversity checks
-compare, so that every check sees the same seeded samples.
+The vector views it compares (encoded rows, text embeddings) come from :mod:`synthaudit.artefacts.vector_parts`,
+so every diversity check sees the same seeded samples.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import ClassVar
 
 import numpy as np
 from pydantic import Field
 
-from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_figure, make_table
+from synthaudit.artefacts.vector_parts import MIN_ROWS, VectorPart, VectorSide, part_columns, sample_side, vector_parts
+from synthaudit.check import (
+    Check,
+    CheckParams,
+    Margin,
+    Suite,
+    gated_metric,
+    info_metric,
+    make_figure,
+    make_table,
+    worst_of_many_margin,
+)
 from synthaudit.context import AuditContext
+from synthaudit.neighbours import raw_search
 from synthaudit.result import CheckResult, FigureSpec, Metric
 
 __all__ = [
     "BallCounts",
     "PRDCCheck",
     "PRDCScores",
-    "VectorPart",
-    "VectorSide",
     "ball_counts",
     "knn_radii",
     "log_density_deviation",
-    "part_columns",
     "prdc",
-    "sample_side",
-    "vector_parts",
-    "worst_part_margin",
 ]
 
-MIN_ROWS = 50
-"""Fewest rows per side for the neighbourhood metrics (below, k-NN radii say little)."""
 EVIDENCE_CAP = 20
-TABULAR_PART = "encoded rows"
-"""Name of the part made of the shared row encoding (text columns are named by their column)."""
 _CHUNK_CELLS = 4_000_000
 """Distance-matrix cells held at once by :func:`ball_counts` (float32: 16 MB)."""
 _ROUNDING = 4e-6
@@ -50,118 +51,6 @@ _PAIR_BATCH = 65_536
 
 
 # ----------------------------------------------------------------------------- the vectors compared
-@dataclass(frozen=True)
-class VectorSide:
-    """Rows of one side as vectors, with the input row numbers they came from."""
-
-    rows: np.ndarray
-    vectors: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def take(self, positions: np.ndarray) -> VectorSide:
-        """The rows at ``positions``."""
-        return VectorSide(self.rows[positions], self.vectors[positions])
-
-
-@dataclass(frozen=True)
-class VectorPart:
-    """One vector view of the data: the encoded rows, or the embeddings of one text column.
-
-    ``base`` holds the real rows every pair compares against; ``synthetic`` and ``reference`` the two
-    candidate sides, cut to the same size.
-    """
-
-    name: str
-    kind: str
-    base: VectorSide
-    synthetic: VectorSide
-    reference: VectorSide
-
-
-def sample_side(side: VectorSide, n: int, rng: np.random.Generator) -> VectorSide:
-    """A seeded uniform sample of ``n`` rows (all rows when ``n`` is not smaller), in original order."""
-    if n >= len(side):
-        return side
-    return side.take(np.sort(rng.choice(len(side), size=n, replace=False)))
-
-
-def vector_parts(ctx: AuditContext) -> tuple[list[VectorPart], dict[str, str]]:
-    """The vector views the diversity checks compare, and the parts that cannot be built (with why).
-
-    The encoded rows (``ctx.encoded``, when the encoding has columns) and, per text column, the sentence
-    embeddings (``ctx.text_embeddings``; missing texts left out, so the two candidate sides are cut again
-    to the same size by a seeded sample). Text parts are skipped with ``ctx.embeddings_unavailable`` when
-    the ``text`` extra is missing.
-    """
-    parts: list[VectorPart] = []
-    skipped: dict[str, str] = {}
-    if ctx.encoder.n_features > 0:
-        sides = {
-            key: VectorSide(ctx.frame(key).index.to_numpy(), ctx.encoded(key))
-            for key in ("base", "synthetic_candidate", "reference_candidate")
-        }
-        parts.append(
-            VectorPart(
-                TABULAR_PART,
-                "tabular",
-                sides["base"],
-                sides["synthetic_candidate"],
-                sides["reference_candidate"],
-            )
-        )
-    unavailable = ctx.embeddings_unavailable if ctx.data.text else None
-    for column in ctx.data.text:
-        if unavailable is not None:
-            skipped[column] = unavailable
-            continue
-        sides = {
-            key: VectorSide(*ctx.text_embeddings(column, key))
-            for key in ("base", "synthetic_candidate", "reference_candidate")
-        }
-        matched = min(len(sides["synthetic_candidate"]), len(sides["reference_candidate"]))
-        rng = ctx.rng(f"diversity.match.{column}")
-        parts.append(
-            VectorPart(
-                column,
-                "text",
-                sides["base"],
-                sample_side(sides["synthetic_candidate"], matched, rng),
-                sample_side(sides["reference_candidate"], matched, rng),
-            )
-        )
-    return parts, skipped
-
-
-def part_columns(ctx: AuditContext, parts: Sequence[VectorPart]) -> dict[str, str]:
-    """The columns the compared parts are made of, and how: encoded columns by role, text columns by embedding."""
-    used: dict[str, str] = {}
-    for part in parts:
-        if part.kind == "tabular":
-            used.update({column: ctx.roles[column].value for column in ctx.encoder.columns})
-        else:
-            used[part.name] = "text (embeddings)"
-    return used
-
-
-def worst_part_margin(margin: Margin, parts: int) -> Margin:
-    """``margin`` for gating the worst of ``parts`` parts, each against its own reference (Šidák).
-
-    One clean part lands past ``k`` standard errors with the one-sided normal tail probability
-    α = 1 − Φ(k); the worst of m parts about m times as often. Each standard-error multiplier becomes
-    Φ⁻¹((1 − α)^{1/m}), which brings the worst part back to α (at most α for positively correlated parts):
-    3 SE for one part is 3.32 for three, 5 SE is 5.20. Floors are effect sizes and stay; one part, or a
-    multiplier of 0, is left unchanged.
-    """
-
-    def sidak(multiplier: float) -> float:
-        if parts <= 1 or multiplier <= 0:
-            return multiplier
-        alpha = 0.5 * math.erfc(multiplier / math.sqrt(2.0))
-        return -NormalDist().inv_cdf(-math.expm1(math.log1p(-alpha) / parts))
-
-    return margin.model_copy(update={"warn_se": sidak(margin.warn_se), "fail_se": sidak(margin.fail_se)})
 
 
 # ----------------------------------------------------------------------------- the metric
@@ -174,15 +63,11 @@ def knn_radii(x: np.ndarray, k: int) -> np.ndarray:
     give a radius of 0, and one-hot rows differing in one category tie at the same radius. Needs more than
     ``k`` rows.
     """
-    import faiss  # heavy: imported only when used
-
     if len(x) <= k:
         raise ValueError(f"k-NN radii need more than k={k} rows; got {len(x)}")
     x64 = np.asarray(x, dtype=np.float64)
     data = np.ascontiguousarray(x64 - x64.mean(axis=0), dtype=np.float32)
-    index = faiss.IndexFlatL2(data.shape[1])
-    index.add(data)
-    _, neighbours = index.search(data, k + 1)
+    _, neighbours = raw_search(data, data, k + 1)
     diff = x64 - x64[neighbours[:, k]]
     return np.einsum("ij,ij->i", diff, diff)
 
@@ -505,7 +390,7 @@ class PRDCCheck(Check):
                 value=worst.synthetic.coverage,
                 reference=worst.reference.coverage,
                 standard_error=worst.coverage_se,
-                margin=worst_part_margin(p.coverage_margin, len(comparisons)),
+                margin=worst_of_many_margin(p.coverage_margin, len(comparisons)),
                 direction="higher_is_better",
                 value_range=(0.0, 1.0),
                 description=f"share of real rows whose {p.k}-NN ball holds a synthetic row ({worst.part.name})",
@@ -515,7 +400,7 @@ class PRDCCheck(Check):
                 value=density_value,
                 reference=density_reference,
                 standard_error=worst_density.density_se,
-                margin=worst_part_margin(p.density_margin, len(comparisons)),
+                margin=worst_of_many_margin(p.density_margin, len(comparisons)),
                 direction="lower_is_better",
                 value_range=(0.0, None),
                 description=(

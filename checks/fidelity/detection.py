@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -23,19 +22,14 @@ from synthaudit.check import (
 )
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
-from synthaudit.stats.auc import auc_standard_error, roc_auc
+from synthaudit.stats.auc import roc_auc
+from synthaudit.stats.importance import permutation_drops
 from synthaudit.stats.two_sample import ClassifierTest, classifier_two_sample_test
 
 if TYPE_CHECKING:
     pass
 
-__all__ = [
-    "DetectionCheck",
-    "TreeFeatures",
-    "auc_standard_error",
-    "permutation_drops",
-    "roc_auc",
-]
+__all__ = ["DetectionCheck"]
 
 MIN_ROWS_PER_SIDE = 50
 """Below this many rows per side a cross-validated AUC says nothing; the check skips."""
@@ -264,34 +258,6 @@ class DetectionCheck(Check):
         )
         frame = frame.sort_values(["auc_drop", "order"], ascending=[False, True], kind="stable")
         return frame.drop(columns="order"), len(test)
-
-
-def permutation_drops(
-    predict: Callable[[np.ndarray], np.ndarray],
-    score: Callable[[np.ndarray, np.ndarray], float],
-    features: np.ndarray,
-    target: np.ndarray,
-    *,
-    repeats: int,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Permutation importance: the drop in ``score`` when one feature column is shuffled (features × repeats).
-
-    The same quantity as :func:`sklearn.inspection.permutation_importance`, but the ``repeats`` shuffled
-    copies of each feature are predicted in one batch (one model call per feature instead of per repeat).
-    A feature the model ignores scores 0 exactly; positive values mean the model relies on it.
-    """
-    baseline = score(predict(features), target)
-    m, width = features.shape
-    drops = np.zeros((width, repeats), dtype=np.float64)
-    for j in range(width):
-        batch = np.tile(features, (repeats, 1))
-        for r in range(repeats):
-            batch[r * m : (r + 1) * m, j] = features[rng.permutation(m), j]
-        predictions = predict(batch)
-        for r in range(repeats):
-            drops[j, r] = baseline - score(predictions[r * m : (r + 1) * m], target)
-    return drops
 
 
 def _sample_positions(rng: np.random.Generator, size: int, n: int) -> np.ndarray:

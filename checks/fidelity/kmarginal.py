@@ -20,7 +20,6 @@ from synthaudit.check import (
     make_figure,
     make_table,
 )
-from synthaudit.checks.fidelity.pairwise import coded_frames
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
 
@@ -171,7 +170,7 @@ class KMarginalCheck(Check):
             return self.skip(f"fewer than k={p.k} numeric, datetime, categorical or boolean columns")
         if min(len(ctx.synthetic_pair.base), ctx.matched_size) < 20:
             return self.skip("fewer than 20 rows on a side: too few to estimate joint distributions")
-        coding, _, codes = coded_frames(ctx, columns, p.bins, p.max_categories, p.max_rows)
+        coding, _, codes = ctx.coded_frames(columns, p.bins, p.max_categories, p.max_rows)
         subsets = choose_subsets(len(columns), p.k, p.subsets, ctx.rng(self.name))
         syn, ref, sd = np.empty(len(subsets)), np.empty(len(subsets)), np.empty(len(subsets))
         for row, subset in enumerate(subsets):

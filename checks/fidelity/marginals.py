@@ -24,14 +24,9 @@ from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, FigureSpec
 from synthaudit.stats.distances import category_shares as _shares
 from synthaudit.stats.distances import column_distance as _column_distance
-from synthaudit.stats.distances import ks_statistic, total_variation_distance
 from synthaudit.stats.distances import present_numbers as _as_numbers
 
-__all__ = [
-    "MarginalDistributionCheck",
-    "ks_statistic",
-    "total_variation_distance",
-]
+__all__ = ["MarginalDistributionCheck"]
 
 RARE_CATEGORY_COUNT = 10
 """DESIGN: category values seen fewer than 10 times in the real data are suppressed in tables."""

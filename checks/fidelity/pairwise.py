@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.coding import ColumnCoding, column_numbers
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -27,13 +28,11 @@ from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, Table
 
 __all__ = [
-    "ColumnCoding",
     "FrameStatistics",
     "PairScores",
     "PairwiseAssociationCheck",
     "association_score",
     "average_ranks",
-    "coded_frames",
     "column_score_sd",
     "contingency_similarity",
     "correlation_ratio",
@@ -50,119 +49,6 @@ _HALF_NORMAL_SD = math.sqrt(1.0 - 2.0 / math.pi)
 
 
 # ----------------------------------------------------------------------------- coding
-def _numbers(values: pd.Series) -> np.ndarray:
-    """Values as float64 with NaN for missing (datetimes as seconds since the epoch)."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = values.astype("int64").to_numpy(dtype=np.float64) / 1e9
-        out[values.isna().to_numpy()] = np.nan
-        return out
-    return pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-@dataclass(frozen=True)
-class ColumnCoding:
-    """How the columns of a frame become small integer codes, fitted on the base (real) rows.
-
-    Numeric and datetime columns: bins at the base's quantiles (``bins`` equal-frequency bins, merged where
-    quantiles tie). Categorical and boolean columns: the base's ``max_categories`` most frequent values, then
-    one "other" code for every remaining or unseen value. Each column has one more code for missing values.
-    Codes depend only on the base, so the synthetic and the reference candidates are binned identically.
-    """
-
-    columns: tuple[str, ...]
-    numeric: tuple[bool, ...]
-    edges: tuple[np.ndarray | None, ...]
-    categories: tuple[pd.Index | None, ...]
-    levels: tuple[int, ...]
-
-    @classmethod
-    def fit(
-        cls, base: pd.DataFrame, columns: Sequence[str], roles: dict[str, Role], bins: int, max_categories: int
-    ) -> ColumnCoding:
-        """Fit the coding of ``columns`` on the base rows."""
-        numeric: list[bool] = []
-        edges: list[np.ndarray | None] = []
-        categories: list[pd.Index | None] = []
-        levels: list[int] = []
-        for column in columns:
-            if roles[column] in NUMERIC_ROLES:
-                values = _numbers(base[column])
-                values = values[np.isfinite(values)]
-                inner = (
-                    np.unique(np.quantile(values, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
-                    if len(values)
-                    else np.empty(0)
-                )
-                numeric.append(True)
-                edges.append(inner)
-                categories.append(None)
-                levels.append(len(inner) + 2)  # bins, then missing
-            else:
-                codes, uniques = _factorize(base[column])
-                counts: dict[str, int] = {}
-                tally = np.bincount(codes[codes >= 0], minlength=len(uniques)).tolist()
-                for value, count in zip(uniques, tally, strict=True):
-                    counts[value] = counts.get(value, 0) + count
-                # Most frequent first; ties broken by the value so the coding never depends on row order.
-                order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-                kept = [value for value, _ in order[:max_categories]]
-                numeric.append(False)
-                edges.append(None)
-                categories.append(pd.Index(kept, dtype=object))
-                levels.append(len(kept) + 2)  # categories, other, missing
-        return cls(tuple(columns), tuple(numeric), tuple(edges), tuple(categories), tuple(levels))
-
-    def codes(self, frame: pd.DataFrame) -> np.ndarray:
-        """Codes of ``frame`` as an int32 array of shape (columns, rows); missing is the last code."""
-        out = np.empty((len(self.columns), len(frame)), dtype=np.int32)
-        for i, column in enumerate(self.columns):
-            missing_code = self.levels[i] - 1
-            if self.numeric[i]:
-                values = _numbers(frame[column])
-                inner = self.edges[i]
-                assert inner is not None
-                code = np.searchsorted(inner, values, side="right")
-                code[~np.isfinite(values)] = missing_code
-            else:
-                factor, uniques = _factorize(frame[column])
-                kept = self.categories[i]
-                assert kept is not None
-                lookup = kept.get_indexer(pd.Index(uniques, dtype=object))
-                lookup[lookup < 0] = self.levels[i] - 2  # other
-                code = np.append(lookup, missing_code)[factor]  # factor −1 (missing) picks the last entry
-            out[i] = code
-        return out
-
-
-def _factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes (−1 for missing) and the distinct values as strings, in one hashing pass."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return np.asarray(codes), [str(u) for u in uniques]
-
-
-def coded_frames(
-    ctx: AuditContext, columns: Sequence[str], bins: int, max_categories: int, max_rows: int
-) -> tuple[ColumnCoding, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
-    """The coding fitted on the base, the (row-capped) frames and their codes, computed once per audit.
-
-    Frames are ``base``, ``synthetic`` and ``reference`` (the two candidates, already at matched size).
-    Frames longer than ``max_rows`` are replaced by a seeded uniform sample (unless ``ctx.full``); shared
-    between ``fidelity.pairwise`` and ``fidelity.kmarginal`` when their coding parameters agree.
-    """
-
-    def factory() -> tuple[ColumnCoding, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
-        frames = {
-            "base": ctx.synthetic_pair.base,
-            "synthetic": ctx.synthetic_pair.candidate,
-            "reference": ctx.reference_pair.candidate,
-        }
-        if not ctx.full:
-            frames = {k: ctx.sample_rows(f, max_rows, f"fidelity.coding.{k}") for k, f in frames.items()}
-        coding = ColumnCoding.fit(frames["base"], columns, ctx.roles, bins, max_categories)
-        return coding, frames, {k: coding.codes(f) for k, f in frames.items()}
-
-    key = f"fidelity.coding:{tuple(columns)!r}:{bins}:{max_categories}:{max_rows}"
-    return ctx.shared(key, factory)
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -361,7 +247,7 @@ def frame_statistics(
     for i, j in combinations(categorical, 2):
         association[i, j] = association[j, i] = cramers_v(tables[i, j])
     if numeric:
-        ranks, present = _centred_ranks([_numbers(frame[coding.columns[i]]) for i in numeric])
+        ranks, present = _centred_ranks([column_numbers(frame[coding.columns[i]]) for i in numeric])
         association[np.ix_(numeric, numeric)] = _pearson_pairwise(ranks, present)
         squares = ranks * ranks
         for c in categorical:
@@ -520,7 +406,7 @@ class PairwiseAssociationCheck(Check):
             return self.skip("fewer than two numeric, datetime, categorical or boolean columns to pair")
         if min(len(ctx.synthetic_pair.base), ctx.matched_size) < 20:
             return self.skip("fewer than 20 rows on a side: too few to estimate associations")
-        coding, frames, codes = coded_frames(ctx, columns, p.bins, p.max_categories, p.max_rows)
+        coding, frames, codes = ctx.coded_frames(columns, p.bins, p.max_categories, p.max_rows)
         k = len(columns)
         missing_columns = [i for i in range(k) if bool((codes["base"][i] == coding.levels[i] - 1).any())]
         stats = {side: frame_statistics(frames[side], codes[side], coding, missing_columns) for side in frames}

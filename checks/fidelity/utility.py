@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.tree_features import TreeFeatures
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -21,10 +22,10 @@ from synthaudit.check import (
     make_figure,
     make_table,
 )
-from synthaudit.checks.fidelity.detection import TreeFeatures, permutation_drops
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, Metric, Table
+from synthaudit.stats.importance import permutation_drops
 from synthaudit.stats.models import (
     ShareRatio,
     SpreadRatio,

@@ -2,57 +2,24 @@
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.fingerprints import row_fingerprints
 from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_table
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, Metric
+from synthaudit.stats.proportions import pooled_difference_se
 
-__all__ = ["ExactCopyCheck", "row_fingerprints"]
+__all__ = ["ExactCopyCheck"]
 
 EVIDENCE_CAP = 20
 """Evidence is capped: row indices only, at most this many per kind."""
-_MISSING = "\x00<missing>"
-_MANTISSA_SCALE = float(2**30)
 
 
-def _canonical_numbers(values: np.ndarray) -> np.ndarray:
-    """Floats rounded to 30 mantissa bits (≈ 9 significant digits), -0.0 made 0.0, so 0.1+0.2 == 0.3."""
-    mantissa, exponent = np.frexp(values)
-    return np.ldexp(np.round(mantissa * _MANTISSA_SCALE) / _MANTISSA_SCALE, exponent) + 0.0
-
-
-def _canonical_column(values: pd.Series, role: Role) -> pd.Series:
-    if role is Role.NUMERIC:
-        numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
-        return pd.Series(np.where(np.isnan(numbers), np.inf, _canonical_numbers(numbers)), index=values.index)
-    if role is Role.DATETIME:
-        stamps = values.astype("int64").to_numpy()
-        return pd.Series(np.where(values.isna().to_numpy(), np.iinfo(np.int64).min, stamps), index=values.index)
-    present = values.notna()
-    strings = values.astype(str).str.strip()
-    return strings.where(present, _MISSING)
-
-
-def row_fingerprints(frame: pd.DataFrame, columns: tuple[str, ...], roles: dict[str, Role]) -> np.ndarray:
-    """A 64-bit fingerprint per row after normalisation (trimmed strings, canonical numbers, missing equal).
-
-    Two rows get the same fingerprint exactly when their normalised values are equal (up to 64-bit hash
-    collisions, about one in 10^19 per pair).
-    """
-    canonical = pd.DataFrame({c: _canonical_column(frame[c], roles[c]) for c in columns}, index=frame.index)
-    return pd.util.hash_pandas_object(canonical, index=False).to_numpy()
-
-
-def _binomial_se(p1: float, n1: int, p2: float, n2: int) -> float:
-    pooled = (p1 * n1 + p2 * n2) / max(n1 + n2, 1)
-    return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
 
 
 class ExactCopyCheck(Check):
@@ -119,7 +86,7 @@ class ExactCopyCheck(Check):
                 "exact_copy_rate",
                 value=syn_rate,
                 reference=ref_rate,
-                standard_error=_binomial_se(syn_rate, m_syn, ref_rate, m_ref),
+                standard_error=pooled_difference_se(syn_rate, m_syn, ref_rate, m_ref),
                 margin=p.copy_margin,
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),
@@ -157,7 +124,7 @@ class ExactCopyCheck(Check):
                     "replayed_identifier_rate",
                     value=worst["replayed_share"],
                     reference=worst["reference_share"],
-                    standard_error=_binomial_se(
+                    standard_error=pooled_difference_se(
                         worst["replayed_share"],
                         worst["synthetic_values"],
                         worst["reference_share"],

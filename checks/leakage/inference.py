@@ -3,50 +3,30 @@
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from synthaudit.check import Check, CheckParams, Margin, Need, Suite, gated_metric, info_metric, make_table
-from synthaudit.checks.leakage.attacks import attack_targets, binomial_difference_se, nearest_synthetic
-from synthaudit.checks.leakage.rare_records import normalised_risk
+from synthaudit.artefacts.attacks import attack_targets, nearest_synthetic
+from synthaudit.check import (
+    Check,
+    CheckParams,
+    Margin,
+    Need,
+    Suite,
+    gated_metric,
+    info_metric,
+    make_table,
+    worst_of_many_margin,
+)
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, Metric
+from synthaudit.stats.proportions import binomial_difference_se, normalised_risk
 
-__all__ = ["AttributeInferenceCheck", "guess_is_correct", "sidak_multiplier", "worst_of_margin"]
-
-
-def sidak_multiplier(multiplier: float, cells: int) -> float:
-    """The standard-error multiplier for the worst of ``cells`` comparisons at the rate of one at ``multiplier``.
-
-    One clean comparison lands past ``multiplier`` standard errors with the one-sided normal tail probability
-    α = 1 − Φ(multiplier); the worst of m independent ones does so with probability 1 − (1 − α)^m, about m
-    times as often. The Šidák multiplier Φ⁻¹((1 − α)^{1/m}) brings the worst back to α (for positively
-    correlated comparisons the worst is less extreme, so the rate is at most α). 3 SE for one cell becomes
-    3.32 for three and 3.45 for five; 5 SE becomes 5.20 and 5.30. A multiplier of 0 (no sampling margin)
-    and a single cell are left unchanged.
-    """
-    if cells <= 1 or multiplier <= 0:
-        return multiplier
-    alpha = 0.5 * math.erfc(multiplier / math.sqrt(2.0))
-    tail = -math.expm1(math.log1p(-alpha) / cells)
-    return -NormalDist().inv_cdf(tail)
-
-
-def worst_of_margin(margin: Margin, cells: int) -> Margin:
-    """``margin`` for gating the worst of ``cells`` comparisons, each against its own reference.
-
-    The standard-error multipliers become their Šidák counterparts for ``cells`` comparisons (see
-    :func:`sidak_multiplier`), so that a clean sample warns and fails at the worst cell no more often than
-    one comparison would; the floors are effect sizes and stay as they are.
-    """
-    return margin.model_copy(
-        update={"warn_se": sidak_multiplier(margin.warn_se, cells), "fail_se": sidak_multiplier(margin.fail_se, cells)}
-    )
+__all__ = ["AttributeInferenceCheck", "guess_is_correct"]
 
 
 def _gap_to_fail(metric: Metric) -> tuple[bool, bool, float]:
@@ -82,10 +62,10 @@ class AttributeInferenceCheck(Check):
     control's rate (range [0, 1], lower is better) — the secret furthest past its own control, as a share of
     its fail margin. Taking the worst of m secrets would let a clean sample cross a single comparison's
     margin about m times as often, so the standard-error multipliers are Šidák-adjusted for m (3 and 5 SE
-    become 3.32 and 5.20 for three secrets; see :func:`sidak_multiplier`); the floors stay. Per secret, the
-    table gives the standard error and the thresholds applied. Information: Anonymeter's normalised risk
-    (r_attack − r_control) / (1 − r_control) per secret. Needs a holdout (no control without one), and a
-    target or sensitive column. Cost: exact search of 2 × ``max_targets`` rows per secret.
+    become 3.32 and 5.20 for three secrets; see :func:`synthaudit.check.sidak_multiplier`); the floors
+    stay. Per secret, the table gives the standard error and the thresholds applied. Information:
+    Anonymeter's normalised risk (r_attack − r_control) / (1 − r_control) per secret. Needs a holdout (no
+    control without one), and a target or sensitive column. Cost: exact search of 2 × ``max_targets`` rows per secret.
     """
 
     name: ClassVar[str] = "leakage.inference"
@@ -161,7 +141,7 @@ class AttributeInferenceCheck(Check):
         if not rows:
             return self.skip("no quasi-identifier is left to attack with once the secret is removed")
         n = len(targets.members)
-        margin = worst_of_margin(p.rate_margin, len(rows))
+        margin = worst_of_many_margin(p.rate_margin, len(rows))
         of_many = f"; worst of {len(rows)} secrets" if len(rows) > 1 else ""
         cells = {
             row["secret"]: gated_metric(

@@ -7,11 +7,11 @@ from typing import ClassVar
 import numpy as np
 from pydantic import Field
 
+from synthaudit.artefacts.attacks import attack_targets, nearest_synthetic
 from synthaudit.check import Check, CheckParams, Margin, Need, Suite, gated_metric, info_metric, make_table
-from synthaudit.checks.leakage.attacks import attack_targets, binomial_difference_se, nearest_synthetic
-from synthaudit.checks.leakage.rare_records import normalised_risk
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
+from synthaudit.stats.proportions import binomial_difference_se, normalised_risk
 
 __all__ = ["LinkabilityCheck", "links"]
 

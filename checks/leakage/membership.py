@@ -13,7 +13,7 @@ from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
 from synthaudit.stats.auc import roc_auc
 
-__all__ = ["MembershipInferenceCheck", "bootstrap_auc", "roc_auc"]
+__all__ = ["MembershipInferenceCheck", "bootstrap_auc"]
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

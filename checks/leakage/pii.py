@@ -30,6 +30,7 @@ from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, in
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, Metric
+from synthaudit.stats.proportions import pooled_difference_se_counts
 
 __all__ = [
     "ENTITIES",
@@ -354,10 +355,6 @@ def _scan(frame: pd.DataFrame, columns: Sequence[str], coverage: ScanCoverage, m
     return findings
 
 
-def _two_proportion_se(x1: int, n1: int, x2: int, n2: int) -> float:
-    """Standard error of the difference of two shares under the hypothesis that they are equal (pooled)."""
-    pooled = (x1 + x2) / max(n1 + n2, 1)
-    return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
 
 
 def _share_metric(
@@ -372,7 +369,7 @@ def _share_metric(
         name,
         value=syn_count / max(syn_n, 1),
         reference=ref_count / max(ref_n, 1),
-        standard_error=_two_proportion_se(syn_count, syn_n, ref_count, ref_n),
+        standard_error=pooled_difference_se_counts(syn_count, syn_n, ref_count, ref_n),
         margin=margin,
         direction="lower_is_better",
         value_range=(0.0, None),

@@ -9,13 +9,14 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.fingerprints import row_fingerprints
 from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_table
-from synthaudit.checks.leakage.exact_copies import row_fingerprints
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult
+from synthaudit.stats.proportions import normalised_risk, wilson_interval
 
-__all__ = ["RareRecordCheck", "default_quasi_identifiers", "normalised_risk", "wilson_interval"]
+__all__ = ["RareRecordCheck", "default_quasi_identifiers"]
 
 MAX_DEFAULT_QUASI_IDENTIFIERS = 6
 MAX_DEFAULT_CARDINALITY = 20
@@ -41,22 +42,8 @@ def default_quasi_identifiers(ctx: AuditContext) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def normalised_risk(attack_rate: float, control_rate: float) -> float:
-    """Anonymeter's risk: the attack's excess success over the control, as a share of what is left to gain."""
-    if control_rate >= 1.0:
-        return 0.0
-    return (attack_rate - control_rate) / (1.0 - control_rate)
 
 
-def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion."""
-    if trials == 0:
-        return 0.0, 1.0
-    p = successes / trials
-    denominator = 1 + z * z / trials
-    centre = (p + z * z / (2 * trials)) / denominator
-    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 class RareRecordCheck(Check):

@@ -17,7 +17,6 @@ is fixed (not the audit seed), so signatures of the same text are the same in ev
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar, Literal
@@ -38,7 +37,9 @@ from synthaudit.check import (
     make_table,
 )
 from synthaudit.context import AuditContext
+from synthaudit.neighbours import raw_search
 from synthaudit.result import CheckResult, Metric
+from synthaudit.stats.proportions import pooled_difference_se_counts
 
 __all__ = [
     "TextNearDuplicateCheck",
@@ -385,9 +386,6 @@ def ngram_overlap(queries: Sequence[str], base: Sequence[str], n: int) -> np.nda
 
 
 # ----------------------------------------------------------------- scoring against the reference
-def _two_proportion_se(x1: int, n1: int, x2: int, n2: int) -> float:
-    pooled = (x1 + x2) / max(n1 + n2, 1)
-    return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
 
 
 @dataclass
@@ -440,7 +438,7 @@ def _outcome(
         ref_flag = ~ref_exact & _above(ref_scores, cutoff)
         order = np.argsort(-syn_scores, kind="stable")
     x_syn, x_ref = int(syn_flag.sum()), int(ref_flag.sum())
-    se = _two_proportion_se(x_syn, len(syn_flag), x_ref, len(ref_flag))
+    se = pooled_difference_se_counts(x_syn, len(syn_flag), x_ref, len(ref_flag))
     flagged = syn_rows[order[syn_flag[order]]]
     out = _Outcome(
         column, method, x_syn / len(syn_flag), x_ref / len(ref_flag), cutoff, len(syn_flag), len(ref_flag), se, flagged
@@ -723,19 +721,15 @@ class TextNearDuplicateCheck(Check):
     def _embedding_outcome(
         self, ctx: AuditContext, column: str, base_set: np.ndarray, sizes: dict[str, int]
     ) -> _Outcome:
-        import faiss
-
         p = self.params
         assert isinstance(p, TextNearDuplicateCheck.Params)
         _, base_vectors = ctx.text_embeddings(column, "base")
-        index = faiss.IndexFlatIP(base_vectors.shape[1])
-        index.add(np.ascontiguousarray(base_vectors, dtype=np.float32))
         found = {}
         for side, key in (("synthetic", "synthetic_candidate"), ("reference", "reference_candidate")):
             rows, vectors = ctx.text_embeddings(column, key)
             texts = normalise_texts(ctx.frame(key).loc[rows, column])
             keep = (texts.str.len() > 0).to_numpy()
-            similarity, _ = index.search(np.ascontiguousarray(vectors[keep], dtype=np.float32), 1)
+            similarity, _ = raw_search(base_vectors, vectors[keep], 1, inner_product=True)
             found[side] = (
                 similarity[:, 0].astype(np.float64),
                 _member(_text_hashes(texts[keep]), base_set),

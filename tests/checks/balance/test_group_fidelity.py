@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthaudit.checks.balance.group_fidelity import GroupFidelityCheck, cell_distance, grouped_distances, tvd_null
-from synthaudit.checks.fidelity.marginals import ks_statistic
 from synthaudit.result import Status
+from synthaudit.stats.distances import ks_statistic
 from synthaudit.testing import check_contract
 from tests.checks.balance.defects import shift_within_group
 from tests.conftest import make_context

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from synthaudit.artefacts.vector_parts import TABULAR_PART
 from synthaudit.checks.diversity.embedding import (
     EmbeddingDiversityCheck,
     cluster_js_distance_se,
@@ -19,7 +20,6 @@ from synthaudit.checks.diversity.embedding import (
     vendi_from_gram,
     vendi_score,
 )
-from synthaudit.checks.diversity.prdc import TABULAR_PART
 from synthaudit.context import AuditContext
 from synthaudit.embeddings import EmbeddingOptions
 from synthaudit.result import Status

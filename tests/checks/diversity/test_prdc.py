@@ -12,15 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from synthaudit.check import Margin
+from synthaudit.artefacts.vector_parts import TABULAR_PART
+from synthaudit.check import Margin, worst_of_many_margin
 from synthaudit.checks.diversity.prdc import (
-    TABULAR_PART,
     PRDCCheck,
     ball_counts,
     knn_radii,
     log_density_deviation,
     prdc,
-    worst_part_margin,
 )
 from synthaudit.embeddings import EmbeddingOptions, embeddings_unavailable_reason
 from synthaudit.result import Status
@@ -93,14 +92,14 @@ def test_prdc_is_deterministic_and_records_its_sample(adult_split):
 
 def test_worst_part_margin_is_sidak_adjusted():
     margin = Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.01, fail_floor=0.02)
-    assert worst_part_margin(margin, 1) == margin
-    three = worst_part_margin(margin, 3)
+    assert worst_of_many_margin(margin, 1) == margin
+    three = worst_of_many_margin(margin, 3)
     assert (three.warn_floor, three.fail_floor) == (0.01, 0.02)
     assert three.warn_se == pytest.approx(3.32, abs=0.01) and three.fail_se == pytest.approx(5.20, abs=0.01)
     # The worst of three clean parts crosses the adjusted multiplier as often as one part crosses 3 SE.
     tail = NormalDist().cdf(-3.0)
     assert 1 - NormalDist().cdf(three.warn_se) ** 3 == pytest.approx(tail, rel=1e-6)
-    assert worst_part_margin(Margin(warn_se=0.0, fail_se=0.0, fail_floor=0.1), 5).warn_se == 0.0
+    assert worst_of_many_margin(Margin(warn_se=0.0, fail_se=0.0, fail_floor=0.1), 5).warn_se == 0.0
 
 
 def test_prdc_handles_tied_categorical_rows():

@@ -8,15 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthaudit.checks.fidelity.detection import (
-    DetectionCheck,
-    TreeFeatures,
-    auc_standard_error,
-    permutation_drops,
-    roc_auc,
-)
+from synthaudit.artefacts.tree_features import TreeFeatures
+from synthaudit.checks.fidelity.detection import DetectionCheck
 from synthaudit.data.roles import Role
 from synthaudit.result import Status
+from synthaudit.stats.auc import auc_standard_error, roc_auc
+from synthaudit.stats.importance import permutation_drops
 from synthaudit.testing import check_contract
 from tests.conftest import make_context, shift_marginal
 

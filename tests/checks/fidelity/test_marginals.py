@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthaudit.checks.fidelity.marginals import MarginalDistributionCheck, ks_statistic, total_variation_distance
+from synthaudit.checks.fidelity.marginals import MarginalDistributionCheck
 from synthaudit.result import Status
+from synthaudit.stats.distances import ks_statistic, total_variation_distance
 from tests.conftest import drop_missing, make_context, set_constant, shift_marginal
 
 

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from synthaudit.artefacts.coding import ColumnCoding
 from synthaudit.checks.fidelity.pairwise import (
-    ColumnCoding,
     PairwiseAssociationCheck,
     association_score,
     average_ranks,

@@ -8,12 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthaudit.check import Margin
+from synthaudit.check import Margin, sidak_multiplier, worst_of_many_margin
 from synthaudit.checks.leakage.inference import (
     AttributeInferenceCheck,
     guess_is_correct,
-    sidak_multiplier,
-    worst_of_margin,
 )
 from synthaudit.checks.leakage.linkability import LinkabilityCheck, links
 from synthaudit.result import Status
@@ -46,7 +44,7 @@ def test_inference_passes_clean_adult_at_the_default_seed_without_warning(adult_
     assert result.status is Status.PASS, result.summary
     rate = result.metric("inference_success_rate")
     # Worst of three secrets: the margins are the Šidák multipliers for three comparisons.
-    margin = worst_of_margin(AttributeInferenceCheck.Params().rate_margin, 3)
+    margin = worst_of_many_margin(AttributeInferenceCheck.Params().rate_margin, 3)
     assert rate.warn_threshold == pytest.approx(
         rate.reference_value + max(margin.warn_floor, margin.warn_se * rate.standard_error)
     )
@@ -67,7 +65,7 @@ def test_sidak_multiplier_keeps_the_single_comparison_rate_for_the_worst():
             adjusted = sidak_multiplier(multiplier, cells)
             assert adjusted > sidak_multiplier(multiplier, cells - 1)
             assert 1 - NormalDist().cdf(adjusted) ** cells == pytest.approx(tail, rel=1e-6)
-    margin = worst_of_margin(Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.015, fail_floor=0.03), 3)
+    margin = worst_of_many_margin(Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.015, fail_floor=0.03), 3)
     assert (margin.warn_floor, margin.fail_floor) == (0.015, 0.03)
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthaudit.checks.leakage.exact_copies import ExactCopyCheck, row_fingerprints
+from synthaudit.artefacts.fingerprints import row_fingerprints
+from synthaudit.checks.leakage.exact_copies import ExactCopyCheck
 from synthaudit.data.roles import Role
 from synthaudit.result import Status
 from tests.checks.diversity.test_duplicates import text_split

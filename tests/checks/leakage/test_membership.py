@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthaudit.checks.leakage.membership import MembershipInferenceCheck, bootstrap_auc, roc_auc
+from synthaudit.checks.leakage.membership import MembershipInferenceCheck, bootstrap_auc
 from synthaudit.result import Status
+from synthaudit.stats.auc import roc_auc
 from tests.conftest import inject_exact_copies, make_context
 
 

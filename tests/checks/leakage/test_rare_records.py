@@ -3,14 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synthaudit.checks.leakage.exact_copies import row_fingerprints
-from synthaudit.checks.leakage.rare_records import (
-    RareRecordCheck,
-    default_quasi_identifiers,
-    normalised_risk,
-    wilson_interval,
-)
+from synthaudit.artefacts.fingerprints import row_fingerprints
+from synthaudit.checks.leakage.rare_records import RareRecordCheck, default_quasi_identifiers
 from synthaudit.result import Status
+from synthaudit.stats.proportions import normalised_risk, wilson_interval
 from tests.conftest import make_context
 
 QUASI = ("sex", "race", "relationship", "marital_status", "workclass", "income")

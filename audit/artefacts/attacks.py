@@ -8,7 +8,6 @@ The risk is (r_attack − r_control) / (1 − r_control). Distances use the audi
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,7 +18,7 @@ from synthaudit.context import AuditContext
 from synthaudit.encoding import RowEncoder
 from synthaudit.neighbours import ExactNeighbourIndex
 
-__all__ = ["AttackTargets", "attack_targets", "binomial_difference_se", "nearest_synthetic"]
+__all__ = ["AttackTargets", "attack_targets", "nearest_synthetic"]
 
 
 @dataclass(frozen=True)
@@ -60,10 +59,3 @@ def nearest_synthetic(
 
     encoder, index = ctx.shared(key, build)
     return [index.search(encoder.transform(frame[list(columns)]), k=k)[1] for frame in queries]
-
-
-def binomial_difference_se(p_attack: float, n_attack: int, p_control: float, n_control: int) -> float:
-    """Standard error of a difference of two success rates (pooled), never below one success in n."""
-    pooled = (p_attack * n_attack + p_control * n_control) / max(n_attack + n_control, 1)
-    variance = max(pooled * (1 - pooled), 1.0 / max(n_attack, 1))
-    return math.sqrt(variance * (1 / max(n_attack, 1) + 1 / max(n_control, 1)))

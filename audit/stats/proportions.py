@@ -1,0 +1,65 @@
+"""Proportions: standard errors of share differences, interval estimates, attack risk.
+
+Every share comparison in the audit (copy rates, duplicate rates, PII rates, attack success rates) is a
+difference of two binomial proportions; its standard error lives here once.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "binomial_difference_se",
+    "normalised_risk",
+    "pooled_difference_se",
+    "pooled_difference_se_counts",
+    "wilson_interval",
+]
+
+
+def pooled_difference_se(p1: float, n1: int, p2: float, n2: int) -> float:
+    """Standard error of ``p1 − p2`` when both shares are equal (pooled), from shares and sample sizes.
+
+    ``sqrt(p̄(1−p̄)(1/n1 + 1/n2))`` with ``p̄`` the pooled share; 0 when the pooled share is 0 or 1. Empty
+    samples count as one row (no division by zero).
+    """
+    pooled = (p1 * n1 + p2 * n2) / max(n1 + n2, 1)
+    return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
+
+
+def pooled_difference_se_counts(x1: int, n1: int, x2: int, n2: int) -> float:
+    """:func:`pooled_difference_se` from counts ``x`` of successes out of ``n``."""
+    pooled = (x1 + x2) / max(n1 + n2, 1)
+    return math.sqrt(pooled * (1 - pooled) * (1 / max(n1, 1) + 1 / max(n2, 1)))
+
+
+def binomial_difference_se(p_attack: float, n_attack: int, p_control: float, n_control: int) -> float:
+    """Standard error of a difference of two success rates (pooled), never below one success in n.
+
+    The floor keeps a margin when both rates are 0 or 1 (an attack that never or always succeeds).
+    """
+    pooled = (p_attack * n_attack + p_control * n_control) / max(n_attack + n_control, 1)
+    variance = max(pooled * (1 - pooled), 1.0 / max(n_attack, 1))
+    return math.sqrt(variance * (1 / max(n_attack, 1) + 1 / max(n_control, 1)))
+
+
+def normalised_risk(attack_rate: float, control_rate: float) -> float:
+    """Anonymeter's risk: the attack's excess success over the control, as a share of what is left to gain.
+
+    Range (−∞, 1]; lower is better; 0 when the attack does no better than the control, 1 when it always
+    succeeds where the control does not. A control that always succeeds leaves nothing to gain: 0.
+    """
+    if control_rate >= 1.0:
+        return 0.0
+    return (attack_rate - control_rate) / (1.0 - control_rate)
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (``(0, 1)`` for no trials)."""
+    if trials == 0:
+        return 0.0, 1.0
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
