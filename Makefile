@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
+	@# the distribution was called `synthaudit` before it became synthaudit-toolkit: drop such a development install
+	$(BIN)/pip uninstall --quiet --yes synthaudit 2>/dev/null || true
 	$(BIN)/pip install --quiet -e ".[all,dev]"
 	touch $(STAMP)
 

@@ -36,19 +36,27 @@ from synthaudit.policy import Policy, load_policy, resolve_params
 from synthaudit.registry import Registry, load_registry
 from synthaudit.result import AuditResult, CheckResult, Waiver
 from synthaudit.runner import missing_need_reason, run_checks, select_checks
+from synthaudit.version import tool_version
 
 __all__ = ["audit", "tool_version"]
 
 Source = str | os.PathLike[str] | pd.DataFrame
-_REPORTED_LIBRARIES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "faiss-cpu", "pydantic")
-
-
-def tool_version() -> str:
-    """The installed synthaudit version (``0+unknown`` when running from an uninstalled tree)."""
-    try:
-        return metadata.version("synthaudit")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
+_REPORTED_LIBRARIES = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "scikit-learn",
+    "faiss-cpu",
+    "pydantic",
+    "evidently",
+    "great-expectations",
+    "fairlearn",
+    "presidio-analyzer",
+    "sentence-transformers",
+    "torch",
+)
+"""Libraries whose versions ``run_info.versions`` records: those whose results the report shows."""
 
 
 def _library_versions() -> dict[str, str]:

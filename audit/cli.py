@@ -10,7 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +19,7 @@ from rich.console import Console
 
 from synthaudit.errors import SynthauditError
 
-__all__ = ["DEFAULT_REPORT", "ExitCode", "app", "main"]
+__all__ = ["DEFAULT_REPORT", "ExitCode", "Preset", "Task", "app", "main"]
 
 DEFAULT_REPORT = Path("synthaudit-report.html")
 
@@ -39,6 +39,42 @@ class ExitCode(IntEnum):
     """Interrupted (Ctrl-C)."""
 
 
+class Preset(StrEnum):
+    """``--preset`` choices (the policy's ``preset`` values; --help lists them, another value exits 2)."""
+
+    DEFAULT = "default"
+    STRICT = "strict"
+
+
+class Task(StrEnum):
+    """``--task`` choices."""
+
+    CLASSIFICATION = "classification"
+    REGRESSION = "regression"
+
+
+def _show_flags_as_flags() -> None:
+    """Render boolean flags as ``--quiet``, not ``--quiet <bool>`` (typer shows a value type for them).
+
+    A flag takes no value, so its help line shows none; every other option keeps its type.
+    """
+    from typer.core import TyperOption
+
+    original = TyperOption.display_type_rich
+    if getattr(original, "synthaudit_flags", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        if self.is_flag and not self.count:
+            return None
+        return original(self, ctx)
+
+    display_type_rich.synthaudit_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_show_flags_as_flags()
+
 app = typer.Typer(
     name="synthaudit",
     help=(
@@ -47,10 +83,28 @@ app = typer.Typer(
         "3 internal error, 130 interrupted."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from synthaudit.version import DISTRIBUTION_NAME, tool_version
+
+        typer.echo(f"synthaudit {tool_version()} (distribution {DISTRIBUTION_NAME})")
+        raise typer.Exit(ExitCode.PASSED)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    pass
 
 
 def _stderr() -> Console:
@@ -88,44 +142,6 @@ def _split_commas(values: list[str] | None) -> list[str]:
     return out
 
 
-class _Progress:
-    """A rich progress bar fed by the runner's events (only on a TTY, never under --quiet)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._progress: Any = None
-        self._task: Any = None
-        if enabled:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TimeElapsedColumn(),
-                console=_stderr(),
-                transient=True,
-            )
-
-    def __enter__(self) -> _Progress:
-        if self._progress is not None:
-            self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)
-
-    def __call__(self, event: str, payload: dict[str, Any]) -> None:
-        if self._progress is None:
-            return
-        if event == "check_started":
-            if self._task is None:
-                self._task = self._progress.add_task("checks", total=payload["total"])
-            self._progress.update(self._task, description=f"running {payload['name']}")
-        elif event == "check_finished" and self._task is not None:
-            self._progress.advance(self._task)
-
-
 @app.command("check")
 def check_command(
     real: Annotated[Path, typer.Argument(help="Real (training) data: CSV, TSV, Parquet or JSON lines.")],
@@ -137,9 +153,7 @@ def check_command(
     positive_label: Annotated[
         str | None, typer.Option(help="Positive class of a binary target (default: rarer class).")
     ] = None,
-    task: Annotated[
-        str | None, typer.Option(help="classification or regression (default: inferred from the target).")
-    ] = None,
+    task: Annotated[Task | None, typer.Option(help="Outcome task (default: inferred from the target).")] = None,
     sensitive: Annotated[list[str] | None, typer.Option(help="Demographic column (repeatable).")] = None,
     text: Annotated[list[str] | None, typer.Option(help="Text column (repeatable).")] = None,
     id_columns: Annotated[list[str] | None, typer.Option("--id", help="Identifier column (repeatable).")] = None,
@@ -153,7 +167,9 @@ def check_command(
     only: Annotated[list[str] | None, typer.Option(help="Run only this check or suite (repeatable).")] = None,
     skip: Annotated[list[str] | None, typer.Option(help="Do not run this check or suite (repeatable).")] = None,
     config: Annotated[Path | None, typer.Option(help="Policy file (YAML); `synthaudit init` writes one.")] = None,
-    preset: Annotated[str | None, typer.Option(help="Policy preset: default or strict.")] = None,
+    preset: Annotated[
+        Preset | None, typer.Option(help="Policy preset (strict: warnings fail, every leakage check required).")
+    ] = None,
     seed: Annotated[
         int | None, typer.Option(help="Audit seed (default 0): every sample derives from it.", min=0)
     ] = None,
@@ -165,7 +181,11 @@ def check_command(
     cache_dir: Annotated[Path | None, typer.Option(help="Embedding cache directory (private, 0700).")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Keep no embedding cache on disk.")] = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON to this file.")] = None,
-    report: Annotated[Path, typer.Option(help="Self-contained HTML report to write.")] = DEFAULT_REPORT,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Self-contained HTML report to write.", show_default=str(DEFAULT_REPORT)),
+    ] = None,
+    no_report: Annotated[bool, typer.Option("--no-report", help="Write no HTML report.")] = False,
     junit: Annotated[Path | None, typer.Option(help="Write a JUnit XML file (one testcase per check).")] = None,
     markdown: Annotated[Path | None, typer.Option(help="Write a Markdown summary (pull requests, CI).")] = None,
     signoff: Annotated[str | None, typer.Option(help='Fill the report\'s sign-off block: "Name, Role".')] = None,
@@ -175,24 +195,27 @@ def check_command(
     encoding: Annotated[
         str, typer.Option(help="Input file encoding (UTF-8 with or without BOM by default).")
     ] = "utf-8",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict line; no progress bar.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the verdict line: no progress, no library output.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every check's summary and parameters.")] = False,
 ) -> None:
     """Audit SYNTH against REAL and exit 0 (passed), 1 (failed) or 2 (bad input)."""
 
-    def action() -> int:
+    def run(report_path: Path | None) -> int:
+        # imported here, after library_output() has set what libraries read when they are imported
         from synthaudit.api import audit
+        from synthaudit.progress import make_progress
         from synthaudit.reports.terminal import render_summary
 
-        show_progress = not quiet and sys.stderr.isatty()
-        with _Progress(show_progress) as progress:
+        with make_progress(quiet=quiet, stream=sys.stderr, console=_stderr()) as progress:
             result = audit(
                 real,
                 synth,
                 holdout,
                 target=target,
                 positive_label=positive_label,
-                task=task,
+                task=task.value if task is not None else None,
                 sensitive=_split_commas(sensitive),
                 text=_split_commas(text),
                 ids=_split_commas(id_columns),
@@ -200,7 +223,7 @@ def check_command(
                 columns=_split_commas([columns]) if columns else None,
                 policy=config,
                 seed=seed,
-                preset=preset,
+                preset=preset.value if preset is not None else None,
                 only=_split_commas(only),
                 skip=_split_commas(skip),
                 fail_on_warn=fail_on_warn or None,
@@ -220,8 +243,91 @@ def check_command(
         else:
             render_summary(result, out, verbose=verbose)
         _write_outputs(
-            result, report=report, json_path=json_path, junit=junit, markdown=markdown, signoff=signoff, quiet=quiet
+            result,
+            report=report_path,
+            json_path=json_path,
+            junit=junit,
+            markdown=markdown,
+            signoff=signoff,
+            quiet=quiet,
         )
+        return ExitCode.PASSED if result.passed else ExitCode.FAILED
+
+    def action() -> int:
+        from synthaudit.errors import InputError
+        from synthaudit.progress import library_output
+
+        if no_report and report is not None:
+            raise InputError("--report and --no-report contradict each other; pass one of them.")
+        report_path = None if no_report else (report if report is not None else DEFAULT_REPORT)
+        with library_output(quiet=quiet, interactive=sys.stderr.isatty()):
+            return run(report_path)
+
+    _guard(action)
+
+
+@app.command("trend")
+def trend_command(
+    real: Annotated[Path, typer.Argument(help="Real data the generations imitate: CSV, TSV, Parquet or JSON lines.")],
+    generations: Annotated[
+        list[Path], typer.Argument(help="Generations in order (at least 3), or one directory of them sorted by name.")
+    ],
+    holdout: Annotated[
+        Path | None, typer.Option(help="Real rows no generator saw: the reference for every quantity.")
+    ] = None,
+    text: Annotated[list[str] | None, typer.Option(help="Text column (repeatable).")] = None,
+    target: Annotated[str | None, typer.Option(help="Outcome column (used by the per-generation audits).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of every sample (the audits use it too).", min=0)] = 0,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the trend result as JSON to this file.")] = (
+        None
+    ),
+    report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report of the trend.")] = None,
+    no_audits: Annotated[
+        bool, typer.Option("--no-audits", help="Skip the per-generation audits (their verdicts are information).")
+    ] = False,
+    config: Annotated[Path | None, typer.Option(help="Policy file (YAML) of the per-generation audits.")] = None,
+    embed_text: Annotated[
+        bool, typer.Option("--embed-text", help="Add text embeddings to the rows of coverage, recall and Vendi.")
+    ] = False,
+) -> None:
+    """Model collapse across generations: exit 1 on a decline beyond generation 1, else 0; 2 on bad input."""
+
+    def action() -> int:
+        from synthaudit.errors import InputError
+        from synthaudit.progress import library_output
+        from synthaudit.reports.trend import render_trend_summary, write_trend_html
+        from synthaudit.trend import trend
+
+        err = _stderr()
+        with library_output(quiet=False, interactive=sys.stderr.isatty()):
+            result = trend(
+                real,
+                list(generations),
+                holdout,
+                text=_split_commas(text),
+                target=target,
+                seed=seed,
+                audits=not no_audits,
+                policy=config,
+                embed_text=embed_text,
+                progress=lambda message: err.print(message, markup=False),
+            )
+        record = result.to_dict()
+        typer.echo(render_trend_summary(record))
+        writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
+            ("trend JSON", json_path, result.write_json),
+            ("HTML report", report, lambda path: write_trend_html(record, path)),
+        ]
+        for label, path, write in writers:
+            if path is None:
+                continue
+            try:
+                write(path)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
+                ) from None
+            err.print(f"{label} written to {path}", markup=False)
         return ExitCode.PASSED if result.passed else ExitCode.FAILED
 
     _guard(action)
@@ -230,6 +336,9 @@ def check_command(
 @app.command("checks")
 def checks_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every default parameter.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the list as JSON (every default parameter) on stdout.")
+    ] = False,
 ) -> None:
     """List every installed check: suite, needs, gating metrics, default thresholds, providing package."""
 
@@ -239,6 +348,9 @@ def checks_command(
         from synthaudit.registry import load_registry
 
         registry = load_registry()
+        if as_json:
+            typer.echo(_checks_json(registry))
+            return ExitCode.PASSED
         table = Table(title=f"{len(registry)} installed checks", title_justify="left", show_lines=True)
         for header in ("check", "suite", "needs", "description", "gating metrics", "default thresholds", "package"):
             table.add_column(header, no_wrap=header in ("check", "package"))
@@ -263,6 +375,27 @@ def checks_command(
         return ExitCode.PASSED
 
     _guard(action)
+
+
+def _checks_json(registry: Any) -> str:
+    """``synthaudit checks --json``: one record per installed check, sorted by name."""
+    import json
+
+    records = [
+        {
+            "name": entry.cls.name,
+            "suite": entry.cls.suite.value,
+            "description": entry.cls.description,
+            "meaning": entry.cls.meaning,
+            "needs": sorted(n.value for n in entry.cls.needs),
+            "gating_metrics": list(entry.cls.gating_metrics),
+            "params": entry.cls.Params().model_dump(mode="json"),
+            "distribution": entry.distribution,
+            "version": entry.version,
+        }
+        for entry in sorted(registry, key=lambda e: e.cls.name)
+    ]
+    return json.dumps(records, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -324,6 +457,75 @@ def report_command(
         render_summary(result, Console(highlight=False, width=max(Console().width, 100)))
         _write_outputs(result, report=report, json_path=None, junit=junit, markdown=markdown, signoff=signoff)
         return ExitCode.PASSED if result.passed else ExitCode.FAILED
+
+    _guard(action)
+
+
+@app.command("compare")
+def compare_command(
+    baseline: Annotated[Path, typer.Argument(help="The earlier result (`synthaudit check --json`): the baseline.")],
+    current: Annotated[Path, typer.Argument(help="The later result of the same audit, compared with the baseline.")],
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the comparison as JSON to this file.")] = None,
+    report: Annotated[Path | None, typer.Option(help="Write a self-contained HTML report of the comparison.")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write a Markdown summary (pull-request comment).")] = None,
+    sigma: Annotated[
+        float, typer.Option(help="A gating metric worse by more than this many standard errors is a regression.")
+    ] = 3.0,
+    status_rule: Annotated[
+        str,
+        typer.Option(
+            help="Check status changes that are regressions: warn (pass to warn/fail, warn to fail, measured to "
+            "skipped/error), fail (to fail or unmeasured only) or off."
+        ),
+    ] = "warn",
+    ignore_gate: Annotated[
+        bool, typer.Option("--ignore-gate", help="The gate going from passed to failed is not by itself a regression.")
+    ] = False,
+) -> None:
+    """Compare two saved results of the same audit: exit 1 on a regression, 0 otherwise, 2 on bad input."""
+
+    def action() -> int:
+        from synthaudit.compare import RegressionPolicy, compare_results, load_result
+        from synthaudit.errors import InputError
+        from synthaudit.reports.compare import (
+            render_comparison_markdown,
+            render_comparison_summary,
+            write_comparison_html,
+            write_comparison_markdown,
+        )
+
+        policy = RegressionPolicy(sigma=sigma, status_rule=status_rule, gate=not ignore_gate)
+        comparison = compare_results(
+            load_result(baseline),
+            load_result(current),
+            policy,
+            baseline_label=str(baseline),
+            current_label=str(current),
+        )
+        render_comparison_summary(comparison, Console(highlight=False))
+        writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
+            ("comparison JSON", json_path, comparison.to_json),
+            ("HTML report", report, lambda path: write_comparison_html(comparison, path)),
+            ("Markdown summary", markdown, lambda path: write_comparison_markdown(comparison, path)),
+        ]
+        for label, path, write in writers:
+            if path is None:
+                continue
+            try:
+                write(path)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
+                ) from None
+            _stderr().print(f"{label} written to {path}", markup=False)
+        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_file:
+            try:
+                with open(summary_file, "a", encoding="utf-8") as handle:
+                    handle.write(render_comparison_markdown(comparison) + "\n")
+            except OSError as exc:
+                _stderr().print(f"note: could not append to $GITHUB_STEP_SUMMARY ({exc})", markup=False)
+        return ExitCode.FAILED if comparison.regressed else ExitCode.PASSED
 
     _guard(action)
 

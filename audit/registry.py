@@ -18,12 +18,12 @@ from pydantic import BaseModel
 
 from synthaudit.check import Check, Need, Suite
 from synthaudit.errors import PluginError
+from synthaudit.version import DISTRIBUTION_NAME, is_own_distribution
 
 __all__ = ["ENTRY_POINT_GROUP", "RegisteredCheck", "Registry", "load_registry", "validate_check_class"]
 
 ENTRY_POINT_GROUP = "synthaudit.checks"
 _NAME_PATTERN = re.compile(r"^[a-z]+\.[a-z0-9_]+$")
-_OWN_DISTRIBUTION = "synthaudit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +136,13 @@ def load_registry(*, autoload_plugins: bool | None = None) -> Registry:
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
         dist = getattr(ep, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else ""
-        key = (ep.name, ep.value, dist_name)
-        if key in seen:  # the same distribution visible twice on sys.path
+        own = is_own_distribution(dist_name)
+        # the same distribution visible twice on sys.path (or a development install left under the old name)
+        key = (ep.name, ep.value, DISTRIBUTION_NAME if own else dist_name)
+        if key in seen:
             continue
         seen.add(key)
-        if not autoload_plugins and dist_name != _OWN_DISTRIBUTION:
+        if not autoload_plugins and not own:
             continue
         obj, distribution, version = _load_entry_point(ep)
         where = f"{ep.name!r} = {ep.value!r} from {distribution or 'an unknown package'}"

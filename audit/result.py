@@ -14,7 +14,9 @@ from enum import StrEnum
 from typing import Any, Literal, final
 
 __all__ = [
+    "FRAME_COLUMNS",
     "SCHEMA_VERSION",
+    "SUITE_ORDER",
     "AuditResult",
     "CheckResult",
     "Direction",
@@ -29,6 +31,24 @@ __all__ = [
 
 SCHEMA_VERSION = "1.0"
 """Version of the JSON layout written by :meth:`AuditResult.to_json` (documented in README.md)."""
+SUITE_ORDER = ("fidelity", "diversity", "leakage", "balance", "constraints")
+"""The order suites are shown in."""
+FRAME_COLUMNS = (
+    "check",
+    "suite",
+    "status",
+    "metric",
+    "value",
+    "reference",
+    "warn_threshold",
+    "threshold",
+    "direction",
+    "gating",
+    "passed",
+    "standard_error",
+)
+"""The columns of :meth:`AuditResult.to_frame`."""
+_SEVERITY = {"skipped": 0, "pass": 1, "waived": 2, "warn": 3, "fail": 4, "error": 5}
 
 Direction = Literal["higher_is_better", "lower_is_better"]
 
@@ -320,6 +340,93 @@ class AuditResult:
     def comparable(self) -> AuditResult:
         """The same result without ``run_info``: what must be equal between identical runs."""
         return replace(self, run_info={})
+
+    # ------------------------------------------------------------- notebooks
+    def suite_statuses(self) -> dict[str, str]:
+        """Each suite's status: that of its worst check, suites in :data:`SUITE_ORDER`.
+
+        ``error`` > ``fail`` > ``warn`` > ``waived`` (a failure covered by an active waiver) > ``pass`` >
+        ``skipped`` (no check of the suite measured anything). Suites without a check in this result are left out.
+        """
+        worst: dict[str, str] = {}
+        for check in self.checks_list:
+            status = "waived" if check.waived else check.status.value
+            current = worst.get(check.suite)
+            if current is None or _SEVERITY[status] > _SEVERITY[current]:
+                worst[check.suite] = status
+        order = {suite: position for position, suite in enumerate(SUITE_ORDER)}
+        return dict(sorted(worst.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+
+    def to_frame(self) -> Any:
+        """One row per metric of every check, as a pandas DataFrame (the same numbers as the JSON).
+
+        Columns: ``check``, ``suite``, ``status``, ``metric``, ``value``, ``reference``, ``warn_threshold``,
+        ``threshold``, ``direction``, ``gating``, ``passed``, ``standard_error``; a missing reference,
+        threshold or standard error is NaN. Checks without metrics (skipped, errored) have no row: see
+        :attr:`checks` for them.
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "check": check.name,
+                "suite": check.suite,
+                "status": check.status.value,
+                "metric": metric.name,
+                "value": metric.value,
+                "reference": metric.reference_value,
+                "warn_threshold": metric.warn_threshold,
+                "threshold": metric.threshold,
+                "direction": metric.direction,
+                "gating": metric.gating,
+                "passed": metric.passed,
+                "standard_error": metric.standard_error,
+            }
+            for check in self.checks_list
+            for metric in check.metrics
+        ]
+        frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+        for column in ("value", "reference", "warn_threshold", "threshold", "standard_error"):
+            frame[column] = frame[column].astype("float64")
+        frame["gating"] = frame["gating"].astype(bool)
+        return frame
+
+    def summary(self) -> str:
+        """A short plain-text summary: the verdict, each suite's status, why the gate failed, warnings."""
+        lines = [f"{'PASSED' if self.passed else 'FAILED'} — {self.gate.tally()}"]
+        suites = self.suite_statuses()
+        if suites:
+            lines.append(" · ".join(f"{suite}: {status}" for suite, status in suites.items()))
+        kind = self.reference.get("kind")
+        if kind:
+            plausible = self.reference.get("plausible")
+            shown = "" if plausible is None else (" (plausible)" if plausible else " (IMPLAUSIBLE)")
+            lines.append(f"reference: {kind}{shown}")
+        if self.gate.reasons:
+            lines.append("why it failed:" if not self.passed else "notes:")
+            lines.extend(f"  - {reason}" for reason in self.gate.reasons)
+        warned = [c for c in self.checks_list if c.status is Status.WARN]
+        if warned:
+            lines.append("warnings:")
+            lines.extend(f"  - {check.name}: {check.summary}" for check in warned)
+        lines.extend(f"note: {warning}" for warning in self.gate.warnings)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        counts = self.counts()
+        measured = ", ".join(f"{counts[s]} {s}" for s in ("fail", "error", "warn", "pass") if counts[s])
+        return (
+            f"<AuditResult {'PASSED' if self.passed else 'FAILED'}: {len(self.gate.measured)} measured "
+            f"({measured or 'none'}), {counts['skipped']} skipped"
+            + (f", {counts['waived']} waived" if counts["waived"] else "")
+            + f"; synthaudit {self.tool_version}>"
+        )
+
+    def _repr_html_(self) -> str:
+        """The first screen of the report, for Jupyter's ``display(result)``."""
+        from synthaudit.reports.notebook import render_notebook_html
+
+        return render_notebook_html(self)
 
 
 def _check_to_dict(check: CheckResult) -> dict[str, Any]:

@@ -27,6 +27,16 @@ def _number(value: float | None) -> str:
     return f"{value:.3g}"
 
 
+def _first_clause(text: str, limit: int = 90) -> str:
+    """The reason's first clause, short enough for a table cell (the whole reason is in the report)."""
+    for stop in ("; ", ". ", ": "):
+        head, found, _ = text.partition(stop)
+        if found and len(head) >= 20:
+            text = head
+            break
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _headline(check: CheckResult) -> Metric | None:
     gating = check.gating_metrics
     if not gating:
@@ -57,7 +67,7 @@ def render_summary(result: AuditResult, console: Console, *, verbose: bool = Fal
     for check in result.checks_list:
         metric = _headline(check)
         if metric is None:
-            reason = check.skipped_reason or (check.error.message if check.error else "")
+            reason = _first_clause(check.skipped_reason or (check.error.message if check.error else ""))
             table.add_row(check.name, _status_text(check), Text(reason, style="dim"), "", "", "")
             continue
         table.add_row(

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from synthaudit.errors import InputError
 
-__all__ = ["SUPPORTED_FORMATS", "LoadedTable", "load_table"]
+__all__ = ["SUPPORTED_FORMATS", "LoadedTable", "frame_sha256", "load_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,8 @@ class LoadedTable:
     source : str
         The path as given, or ``"<DataFrame>"``.
     sha256 : str or None
-        Hex SHA-256 of the file bytes (the compressed bytes for ``.gz``); ``None`` for a DataFrame.
+        Hex SHA-256 of the file bytes (the compressed bytes for ``.gz``); for a DataFrame, the fingerprint
+        of its content (:func:`frame_sha256`).
     format : str
         ``"csv"``, ``"tsv"``, ``"parquet"``, ``"jsonl"``, ``"json"`` or ``"dataframe"``.
     n_rows, n_columns : int
@@ -135,10 +136,11 @@ def load_table(source: str | os.PathLike[str] | pd.DataFrame, *, label: str, enc
         without data rows, or with duplicate column names; the message names the file, the place and a fix.
     """
     if isinstance(source, pd.DataFrame):
+        sha = frame_sha256(source)
         frame = source.copy(deep=False)  # shares the data; the caller's index and columns stay untouched
         frame.columns = pd.Index([str(c) for c in frame.columns], dtype=object)
         frame.index = pd.RangeIndex(len(frame))
-        return _finish(frame, _Source(Path(), "<DataFrame>", label, "dataframe", False), None)
+        return _finish(frame, _Source(Path(), "<DataFrame>", label, "dataframe", False), sha)
     if not isinstance(source, str | os.PathLike):
         raise TypeError(f"load_table() expects a path or a DataFrame, not {type(source).__name__}")
     started = time.perf_counter()
@@ -152,6 +154,24 @@ def load_table(source: str | os.PathLike[str] | pd.DataFrame, *, label: str, enc
     seconds = time.perf_counter() - started
     logger.info("loaded %s table %s: %d rows x %d columns in %.2f s", label, src.shown, *table.frame.shape, seconds)
     return table
+
+
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """A content fingerprint of an in-memory frame, recorded where a file's SHA-256 would be.
+
+    SHA-256 over the column names and dtypes, then the 64-bit hash of every row (index included) from
+    :func:`pandas.util.hash_pandas_object`. Equal frames (same values, index, column names and dtypes) get
+    the same fingerprint in every process, so a report made from a notebook records which data it audited.
+    """
+    digest = hashlib.sha256(b"synthaudit.dataframe.v1\n")
+    header = [[str(name), str(dtype)] for name, dtype in frame.dtypes.items()]
+    digest.update(json.dumps(header, ensure_ascii=False).encode("utf-8"))
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=True)
+    except TypeError:  # unhashable cells (lists, dicts): fingerprint their text instead
+        rows = pd.util.hash_pandas_object(frame.astype(str), index=True)
+    digest.update(rows.to_numpy(dtype="<u8").tobytes())
+    return digest.hexdigest()
 
 
 def _finish(frame: pd.DataFrame, src: _Source, sha: str | None) -> LoadedTable:

@@ -22,7 +22,7 @@ def one_sided_tail(multiplier: float) -> float:
 
 
 def sidak_multiplier(multiplier: float, comparisons: int) -> float:
-    """The multiplier at which the worst of ``comparisons`` one-sided comparisons crosses as often as one at ``multiplier``.
+    """The multiplier at which the worst of ``comparisons`` comparisons crosses as often as one at ``multiplier``.
 
     One comparison of a clean sample lands past ``multiplier`` standard errors with probability
     α = 1 − Φ(multiplier); the worst of m independent ones with 1 − (1 − α)^m. The Šidák multiplier

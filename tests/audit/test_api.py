@@ -96,3 +96,19 @@ def test_strict_preset_passes_a_clean_table(adult_split):
     assert "leakage.pii" not in required and "leakage.text_near_duplicates" not in required
     assert "leakage.dcr" in required and "leakage.membership" in required
     assert result.passed, result.gate.reasons
+
+
+def test_run_info_records_the_versions_of_the_libraries_behind_the_results():
+    from importlib import metadata
+
+    from synthaudit.api import _library_versions
+
+    versions = _library_versions()
+    for name in ("evidently", "great-expectations", "fairlearn", "presidio-analyzer", "sentence-transformers", "torch"):
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            assert name not in versions
+        else:
+            assert versions[name] == installed
+    assert {"python", "numpy", "pandas", "scikit-learn"} <= set(versions)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -339,3 +340,144 @@ def test_export_expectations_writes_the_derived_suite(clean_files, tmp_path):
     suite = json.loads(out.read_text())
     types = {e["type"] for e in suite["expectations"]}
     assert "expect_column_values_to_be_between" in types and "expect_column_values_to_be_in_set" in types
+
+
+# ------------------------------------------------------------ issue 15: CLI, progress, quiet
+FAST = ("--only", "constraints.schema", "--max-rows", "1500")
+
+
+def _help(*args: str) -> str:
+    result = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_version_prints_the_installed_version():
+    from synthaudit.version import DISTRIBUTION_NAME, tool_version
+
+    for flag in ("--version", "-V"):
+        result = invoke(flag)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"synthaudit {tool_version()} ")
+        assert DISTRIBUTION_NAME in result.stdout
+    assert tool_version() != "0+unknown"
+
+
+def test_help_renders_flags_as_flags_and_lists_choices():
+    check_help = _help("check")
+    assert "<bool>" not in check_help and "<bool>" not in _help() and "<bool>" not in _help("checks")
+    lines = {line.split()[1]: line for line in check_help.splitlines() if line.startswith("│ --")}
+    for flag in ("--quiet", "--no-report", "--fail-on-warn", "--full", "--no-cache", "--help"):
+        assert flag in lines, flag
+    assert "<default|strict>" in lines["--preset"]
+    assert "<classification|regression>" in lines["--task"]
+    assert "<path>" in lines["--report"] and "synthaudit-report.html" in lines["--report"]
+    root = _help()
+    assert "--version" in root and "--install-completion" in root
+
+
+@pytest.mark.parametrize(("option", "value"), [("--preset", "lenient"), ("--task", "ranking")])
+def test_a_value_outside_the_choices_exits_2(clean_files, option, value):
+    result = invoke("check", clean_files["real"], clean_files["synth"], option, value)
+    assert result.exit_code == ExitCode.USAGE_ERROR
+    assert value in result.output
+
+
+def test_choices_reach_the_audit(clean_files, tmp_path):
+    out = tmp_path / "r.json"
+    result = invoke("check", clean_files["real"], clean_files["synth"], *FAST, "--preset", "strict", "--json", out)
+    assert result.exit_code in (0, 1), result.output
+    assert json.loads(out.read_text())["policy"]["preset"] == "strict"
+
+
+def test_preset_choices_match_the_policy():
+    import typing
+
+    from synthaudit.cli import Preset
+    from synthaudit.policy import Policy
+
+    assert {p.value for p in Preset} == set(typing.get_args(Policy.model_fields["preset"].annotation))
+
+
+def test_no_report_writes_no_html(clean_files, tmp_path):
+    result = invoke("check", clean_files["real"], clean_files["synth"], *FAST, "--no-report")
+    assert result.exit_code == 0, result.output
+    assert not list(tmp_path.glob("*.html"))
+    assert "HTML report" not in result.output
+
+
+def test_report_and_no_report_together_exit_2(clean_files, tmp_path):
+    result = invoke("check", clean_files["real"], clean_files["synth"], *FAST, "--no-report", "--report", "r.html")
+    assert result.exit_code == ExitCode.USAGE_ERROR
+    assert "--no-report" in result.output and not (tmp_path / "r.html").exists()
+
+
+def test_checks_json_lists_every_installed_check():
+    from synthaudit.registry import load_registry
+
+    result = invoke("checks", "--json")
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    registry = load_registry()
+    assert [r["name"] for r in records] == sorted(registry.classes)
+    for record in records:
+        cls = registry.classes[record["name"]]
+        assert record["suite"] == cls.suite.value and record["description"] == cls.description
+        assert record["needs"] == sorted(n.value for n in cls.needs)
+        assert record["gating_metrics"] == list(cls.gating_metrics)
+        assert record["params"] == cls.Params().model_dump(mode="json")
+        assert record["distribution"] and record["version"]
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(clean_files):
+    result = invoke(
+        "check", clean_files["real"], clean_files["synth"], "--only", "constraints", "--max-rows", "1500", "--no-report"
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    progress = [line for line in lines if " [" in line and "/2] " in line]
+    assert len(progress) == 2, result.stderr
+    names = ["constraints.expectations", "constraints.schema"]
+    for position, (line, name) in enumerate(zip(progress, names, strict=True), 1):
+        # "12:03:05 [1/2] constraints.expectations … pass, 0.4 s"
+        assert re.fullmatch(rf"\d\d:\d\d:\d\d \[{position}/2\] {re.escape(name)} … pass, \d+\.\d s", line), line
+    assert "PASSED" in result.stdout and "PASSED" not in result.stderr
+
+
+def test_quiet_prints_the_verdict_only(clean_files, tmp_path):
+    result = invoke("check", clean_files["real"], clean_files["synth"], *FAST, "--quiet", "--json", "r.json")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "PASSED\n" and result.stderr == ""
+    assert (tmp_path / "r.json").exists() and (tmp_path / "synthaudit-report.html").exists()
+
+
+def _text_tables(folder: Path) -> tuple[Path, Path]:
+    rng = np.random.default_rng(0)
+    words = ["alpha", "beta", "gamma", "delta", "river", "mountain", "city", "market", "price", "growth", "team"]
+    paths = []
+    for name in ("real", "synth"):
+        frame = pd.DataFrame({"text": [" ".join(rng.choice(words, 12)) for _ in range(60)], "x": rng.normal(size=60)})
+        paths.append(folder / f"{name}.csv")
+        frame.to_csv(paths[-1], index=False)
+    return paths[0], paths[1]
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_piped_run_shows_progress_lines_and_no_library_bars(tmp_path, quiet):
+    """A CI log (stderr piped to a file): plain progress lines, no model-loading bar; --quiet: the verdict only."""
+    from synthaudit.embeddings import EmbeddingOptions, embeddings_unavailable_reason
+
+    if embeddings_unavailable_reason(EmbeddingOptions()) is not None:
+        pytest.skip("the text extra (sentence-transformers and the default model) is not installed")
+    real, synth = _text_tables(tmp_path)
+    command = [sys.executable, "-m", "synthaudit", "check", str(real), str(synth), "--text", "text"]
+    command += ["--only", "diversity.embedding", "--no-report", "--no-cache", *(["--quiet"] if quiet else [])]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Loading weights" not in done.stderr and "\r" not in done.stderr
+    if quiet:
+        assert done.stderr == ""
+        assert done.stdout in ("PASSED\n", "FAILED\n")
+    else:
+        assert re.search(r"^\d\d:\d\d:\d\d \[1/1\] diversity\.embedding … \w+, \d+\.\d s$", done.stderr, re.M)
+        assert re.search(r"^\d\d:\d\d:\d\d   embedding texts", done.stderr, re.M), done.stderr

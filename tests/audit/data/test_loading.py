@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,7 @@ import pandas as pd
 import pytest
 
 from synthaudit.data import loading
-from synthaudit.data.loading import LoadedTable, load_table
+from synthaudit.data.loading import LoadedTable, frame_sha256, load_table
 from synthaudit.errors import InputError
 
 CSV_TEXT = "id,score,name,flag\n1,0.5,alice,x\n2,,bob,\n3,2.25,,y\n"
@@ -312,12 +314,42 @@ def test_invalid_parquet(tmp_path: Path) -> None:
 def test_dataframe_input() -> None:
     source = pd.DataFrame({1: [1, 2], "b": ["x", "y"]}, index=[10, 20])
     table = load_table(source, label="synthetic")
-    assert (table.source, table.format, table.sha256) == ("<DataFrame>", "dataframe", None)
+    assert (table.source, table.format) == ("<DataFrame>", "dataframe")
+    assert table.sha256 == frame_sha256(source) and len(table.sha256) == 64
     assert list(table.frame.columns) == ["1", "b"]
     assert isinstance(table.frame.index, pd.RangeIndex)
     assert table.frame["b"].tolist() == ["x", "y"]
     assert (table.n_rows, table.n_columns) == (2, 2)
     assert list(source.columns) == [1, "b"] and list(source.index) == [10, 20]
+
+
+def test_dataframe_fingerprint_is_stable_and_sensitive_to_content() -> None:
+    frame = pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", None]})
+    fingerprint = frame_sha256(frame)
+    # the same content, built another way, in another object
+    assert frame_sha256(pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", None]})) == fingerprint
+    assert load_table(frame, label="real").sha256 == fingerprint
+    changed = [
+        frame.assign(a=[1, 2, 4]),  # a value
+        frame.iloc[::-1],  # the row order (and index)
+        frame.set_axis([5, 6, 7]),  # the index alone
+        frame.rename(columns={"a": "c"}),  # a column name
+        frame.astype({"a": "float64"}),  # a dtype
+    ]
+    assert len({fingerprint, *map(frame_sha256, changed)}) == len(changed) + 1
+    # in a fresh process too (no per-process hash seed)
+    code = (
+        "import pandas as pd; from synthaudit.data.loading import frame_sha256; "
+        "print(frame_sha256(pd.DataFrame({'a': [1, 2, 3], 'b': ['x', 'y', None]})))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == fingerprint
+
+
+def test_dataframe_fingerprint_of_unhashable_cells() -> None:
+    frame = pd.DataFrame({"a": [[1], [2]], "b": [{"k": 1}, {"k": 2}]})
+    assert frame_sha256(frame) == frame_sha256(frame.copy())
+    assert frame_sha256(frame) != frame_sha256(frame.assign(a=[[1], [3]]))
 
 
 def test_dataframe_duplicate_and_empty() -> None:
