@@ -16,13 +16,13 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from synthaudit.result import CheckResult, Direction, FigureSpec, Metric, Status, Table
+from synthaudit.stats.multiple import sidak_multiplier
 
 if TYPE_CHECKING:
     from synthaudit.context import AuditContext
@@ -87,23 +87,6 @@ class Margin(BaseModel):
     fail_se: float = Field(5.0, ge=0, description="Fail when past the reference by this many standard errors.")
     warn_floor: float = Field(0.0, ge=0, description="Smallest warn margin, in the metric's own units.")
     fail_floor: float = Field(0.0, ge=0, description="Smallest fail margin, in the metric's own units.")
-
-
-def sidak_multiplier(multiplier: float, cells: int) -> float:
-    """The standard-error multiplier for the worst of ``cells`` comparisons at the rate of one at ``multiplier``.
-
-    One clean comparison lands past ``multiplier`` standard errors with the one-sided normal tail probability
-    α = 1 − Φ(multiplier); the worst of m independent ones does so with probability 1 − (1 − α)^m, about m
-    times as often. The Šidák multiplier Φ⁻¹((1 − α)^{1/m}) brings the worst back to α (for positively
-    correlated comparisons the worst is less extreme, so the rate is at most α). 3 SE for one cell becomes
-    3.32 for three and 3.45 for five; 5 SE becomes 5.20 and 5.30. A multiplier of 0 (no sampling margin)
-    and a single cell are left unchanged.
-    """
-    if cells <= 1 or multiplier <= 0:
-        return multiplier
-    alpha = 0.5 * math.erfc(multiplier / math.sqrt(2.0))
-    tail = -math.expm1(math.log1p(-alpha) / cells)
-    return -NormalDist().inv_cdf(tail)
 
 
 def worst_of_many_margin(margin: Margin, cells: int) -> Margin:

@@ -293,7 +293,6 @@ def trend_command(
     """Model collapse across generations: exit 1 on a decline beyond generation 1, else 0; 2 on bad input."""
 
     def action() -> int:
-        from synthaudit.errors import InputError
         from synthaudit.progress import library_output
         from synthaudit.reports.trend import render_trend_summary, write_trend_html
         from synthaudit.trend import trend
@@ -314,20 +313,12 @@ def trend_command(
             )
         record = result.to_dict()
         typer.echo(render_trend_summary(record))
-        writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
-            ("trend JSON", json_path, result.write_json),
-            ("HTML report", report, lambda path: write_trend_html(record, path)),
-        ]
-        for label, path, write in writers:
-            if path is None:
-                continue
-            try:
-                write(path)
-            except OSError as exc:
-                raise InputError(
-                    f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
-                ) from None
-            err.print(f"{label} written to {path}", markup=False)
+        _write_each(
+            [
+                ("trend JSON", json_path, result.write_json),
+                ("HTML report", report, lambda path: write_trend_html(record, path)),
+            ]
+        )
         return ExitCode.PASSED if result.passed else ExitCode.FAILED
 
     _guard(action)
@@ -486,7 +477,6 @@ def compare_command(
 
     def action() -> int:
         from synthaudit.compare import RegressionPolicy, compare_results, load_result
-        from synthaudit.errors import InputError
         from synthaudit.reports.compare import (
             render_comparison_markdown,
             render_comparison_summary,
@@ -503,31 +493,46 @@ def compare_command(
             current_label=str(current),
         )
         render_comparison_summary(comparison, Console(highlight=False))
-        writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
-            ("comparison JSON", json_path, comparison.to_json),
-            ("HTML report", report, lambda path: write_comparison_html(comparison, path)),
-            ("Markdown summary", markdown, lambda path: write_comparison_markdown(comparison, path)),
-        ]
-        for label, path, write in writers:
-            if path is None:
-                continue
-            try:
-                write(path)
-            except OSError as exc:
-                raise InputError(
-                    f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
-                ) from None
-            _stderr().print(f"{label} written to {path}", markup=False)
-        summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary_file:
-            try:
-                with open(summary_file, "a", encoding="utf-8") as handle:
-                    handle.write(render_comparison_markdown(comparison) + "\n")
-            except OSError as exc:
-                _stderr().print(f"note: could not append to $GITHUB_STEP_SUMMARY ({exc})", markup=False)
+        _write_each(
+            [
+                ("comparison JSON", json_path, comparison.to_json),
+                ("HTML report", report, lambda path: write_comparison_html(comparison, path)),
+                ("Markdown summary", markdown, lambda path: write_comparison_markdown(comparison, path)),
+            ]
+        )
+        _append_step_summary(render_comparison_markdown(comparison))
         return ExitCode.FAILED if comparison.regressed else ExitCode.PASSED
 
     _guard(action)
+
+
+def _write_each(writers: list[tuple[str, Path | None, Callable[[Path], object]]], *, quiet: bool = False) -> None:
+    """Write each ``(label, path, writer)`` whose path is set; an unwritable path is bad usage (exit 2)."""
+    from synthaudit.errors import InputError
+
+    for label, path, write in writers:
+        if path is None:
+            continue
+        try:
+            write(path)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
+            ) from None
+        if not quiet:
+            _stderr().print(f"{label} written to {path}", markup=False)
+
+
+def _append_step_summary(markdown: str) -> None:
+    """Append ``markdown`` to GitHub's job summary when ``$GITHUB_STEP_SUMMARY`` names a file."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    try:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    except OSError as exc:
+        _stderr().print(f"note: could not append to $GITHUB_STEP_SUMMARY ({exc})", markup=False)
 
 
 def _write_outputs(
@@ -541,38 +546,22 @@ def _write_outputs(
     quiet: bool = False,
 ) -> None:
     """Write every requested output; an unwritable path is bad usage (exit 2), not a bug."""
-    from synthaudit.errors import InputError
     from synthaudit.reports.html import write_html
     from synthaudit.reports.json import write_json
     from synthaudit.reports.junit import write_junit
     from synthaudit.reports.markdown import render_markdown, write_markdown
 
-    err = _stderr()
     fail_on_warn = bool(result.policy.get("fail_on_warn"))
-    writers: list[tuple[str, Path | None, Callable[[Path], object]]] = [
-        ("JSON result", json_path, lambda path: write_json(result, path)),
-        ("HTML report", report, lambda path: write_html(result, path, signoff=signoff)),
-        ("JUnit XML", junit, lambda path: write_junit(result, path, fail_on_warn=fail_on_warn)),
-        ("Markdown summary", markdown, lambda path: write_markdown(result, path)),
-    ]
-    for label, path, write in writers:
-        if path is None:
-            continue
-        try:
-            write(path)
-        except OSError as exc:
-            raise InputError(
-                f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
-            ) from None
-        if not quiet:
-            err.print(f"{label} written to {path}", markup=False)
-    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_file:
-        try:
-            with open(summary_file, "a", encoding="utf-8") as handle:
-                handle.write(render_markdown(result) + "\n")
-        except OSError as exc:
-            err.print(f"note: could not append to $GITHUB_STEP_SUMMARY ({exc})", markup=False)
+    _write_each(
+        [
+            ("JSON result", json_path, lambda path: write_json(result, path)),
+            ("HTML report", report, lambda path: write_html(result, path, signoff=signoff)),
+            ("JUnit XML", junit, lambda path: write_junit(result, path, fail_on_warn=fail_on_warn)),
+            ("Markdown summary", markdown, lambda path: write_markdown(result, path)),
+        ],
+        quiet=quiet,
+    )
+    _append_step_summary(render_markdown(result))
 
 
 def main() -> None:
