@@ -411,11 +411,13 @@ def init_command(
         from synthaudit.fileio import write_text_atomic
         from synthaudit.policy_template import default_policy_text
         from synthaudit.registry import load_registry
+        from synthaudit.schemas import POLICY_SCHEMA_FILE, shipped_schema_path
 
         if path.exists() and not force:
             raise InputError(f"{str(path)!r} already exists; pass --force to overwrite it or name another file.")
-        write_text_atomic(path, default_policy_text(load_registry()))
-        _stderr().print(f"wrote {path}; pass it with --config {path}", markup=False)
+        schema = shipped_schema_path(POLICY_SCHEMA_FILE)
+        write_text_atomic(path, default_policy_text(load_registry(), schema_uri=schema.resolve().as_uri()))
+        _stderr().print(f"wrote {path}; pass it with --config {path} (schema for editors: {schema})", markup=False)
         return ExitCode.PASSED
 
     _guard(action)

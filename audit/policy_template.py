@@ -47,11 +47,16 @@ checks:
 """
 
 
-def default_policy_text(registry: Registry) -> str:
-    """A commented YAML policy listing every installed check with its default parameters."""
+def default_policy_text(registry: Registry, *, schema_uri: str | None = None) -> str:
+    """A commented YAML policy listing every installed check with its default parameters.
+
+    With ``schema_uri``, the first line points editors that speak the YAML language server protocol (VS
+    Code, JetBrains, Neovim) at the policy's JSON Schema, so keys and values are checked as they are typed.
+    """
     installed = {entry.cls.name for entry in registry}
     required = [name for name in DEFAULT_REQUIRED if name in installed]
-    lines = [_HEADER.format(required=required)]
+    lines = [] if schema_uri is None else [f"# yaml-language-server: $schema={schema_uri}\n"]
+    lines.append(_HEADER.format(required=required))
     for entry in registry:
         cls = entry.cls
         params: dict[str, Any] = cls.Params().model_dump(mode="json")

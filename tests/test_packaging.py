@@ -120,6 +120,7 @@ def test_build_prints_no_warnings(tmp_path):
     wheel = next((tree / "dist").glob("synthaudit_toolkit-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "synthaudit/reports/templates/report.html.j2" in names
+    assert "synthaudit/schema/policy.schema.json" in names and "synthaudit/schema/result.schema.json" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
 
