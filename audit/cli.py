@@ -237,7 +237,7 @@ def check_command(
                 on_event=progress,
                 command_line=["synthaudit", *sys.argv[1:]],
             )
-        out = Console(highlight=False, soft_wrap=False, width=max(Console().width, 100))
+        out = Console(highlight=False, soft_wrap=False)
         if quiet:
             out.print("PASSED" if result.passed else "FAILED", highlight=False)
         else:
@@ -447,7 +447,7 @@ def report_command(
                 f"the result file {str(result_json)!r} is not a synthaudit JSON result ({exc}); write one with "
                 "`synthaudit check ... --json FILE`."
             ) from None
-        render_summary(result, Console(highlight=False, width=max(Console().width, 100)))
+        render_summary(result, Console(highlight=False))
         _write_outputs(result, report=report, json_path=None, junit=junit, markdown=markdown, signoff=signoff)
         return ExitCode.PASSED if result.passed else ExitCode.FAILED
 

@@ -270,8 +270,10 @@ def _draw_heatmap(fig: Any, spec: FigureSpec) -> None:
     cmap = matplotlib.colormaps[name].resampled(16)
     if high <= low:
         high = low + 1.0
-    side = min(8.0, 1.6 + 0.32 * max(n_rows, n_cols))
-    fig.set_size_inches(min(8.0, side + 1.0), side)
+    # Drawn at the width it is shown at (a full-width figure, ~6.5 in), so its 8-point labels read as 8 points.
+    longest = max(len(label) for label in (*x_labels, *y_labels))
+    side = min(5.2, 1.2 + 0.26 * max(n_rows, n_cols)) + 0.055 * longest
+    fig.set_size_inches(min(7.0, side + 1.0), side)
     ax = fig.add_subplot()
     mesh = ax.pcolormesh(rows, cmap=cmap, vmin=low, vmax=high, edgecolors="white", linewidth=0.5)
     ax.set_xticks([c + 0.5 for c in range(n_cols)], x_labels, rotation=45, ha="right", rotation_mode="anchor")
@@ -292,7 +294,7 @@ def _draw_heatmap(fig: Any, spec: FigureSpec) -> None:
                     f"{value:.2g}",
                     ha="center",
                     va="center",
-                    fontsize=7,
+                    fontsize=6.5,
                     color="white" if shade > 0.6 else "#111827",
                 )
     fig.colorbar(mesh, ax=ax, shrink=0.8)
@@ -364,7 +366,10 @@ def _finish(ax: Any, spec: FigureSpec, *, legend: bool, swap_labels: bool = Fals
     if y_label:
         ax.set_ylabel(_label(y_label, _MAX_LABEL))
     if legend:
-        ax.legend(loc="best")
+        # Outside the data: a row above the axes (constrained layout makes room), never over bars or curves.
+        handles, labels = ax.get_legend_handles_labels()
+        if handles:
+            ax.figure.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 4))
 
 
 _DRAWERS = {

@@ -23,21 +23,34 @@ from typing import Any
 
 from synthaudit.fileio import write_text_atomic
 from synthaudit.reports.figures import RenderedFigure, render_figure
-from synthaudit.result import AuditResult, CheckResult, Metric, Status, Table, Waiver
+from synthaudit.reports.overview import (
+    Cause,
+    ColumnGrid,
+    SuiteRow,
+    column_grid,
+    finding,
+    first_clause,
+    root_causes,
+    status_of,
+    suite_rows,
+)
+from synthaudit.result import SUITE_ORDER, AuditResult, CheckResult, Metric, Status, Table, Waiver
 
 __all__ = ["CSP", "anchor_ids", "format_cell", "format_number", "render_html", "write_html"]
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 """The report's Content-Security-Policy: no script, no network; only inline styles and data: images."""
 
-VISIBLE_ROWS = 15
+VISIBLE_ROWS = 10
 """Rows of a breakdown table shown before the rest are folded into a ``<details>``."""
 
 EVIDENCE_SHOWN = 50
 """Row indices listed per evidence item (the count is always given)."""
 
 STATUS_LABELS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skipped": "SKIPPED", "error": "ERROR"}
-STATUS_ICONS = {"pass": "✓", "warn": "!", "fail": "✗", "skipped": "–", "error": "✗"}
+STATUS_ICONS = {"pass": "✓", "warn": "!", "fail": "✗", "skipped": "–", "error": "✗", "waived": "~"}
+STATUS_LABELS["waived"] = "WAIVED"
+_RANK = {"error": 0, "fail": 1, "warn": 2, "waived": 3, "pass": 4, "skipped": 5}
 
 
 # --------------------------------------------------------------------------------------------- formatting
@@ -177,6 +190,12 @@ class _Report:
     policy: Any
     signoff: str | None
     signoff_date: str | None
+    suite_rows: list[SuiteRow] = field(default_factory=list)
+    causes: list[Cause] = field(default_factory=list)
+    unexplained: list[tuple[str, str, str]] = field(default_factory=list)  # name, status, finding
+    grid: ColumnGrid | None = None
+    reasons: list[str] = field(default_factory=list)  # gate reasons that do not restate a check's finding
+    anchors: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -275,6 +294,23 @@ def _table_view(table: Table) -> _TableView:
     )
 
 
+_SIZE_WORDS = {
+    "k": "neighbours (k)",
+    "folds": "cross-validation folds",
+    "base_rows": "real rows available",
+    "reference_rows": "reference rows",
+    "synthetic_rows": "synthetic rows",
+    "holdout_rows": "holdout rows",
+}
+
+
+def size_label(key: str) -> str:
+    """A sample-size key in plain words: ``"encoded rows.base_rows"`` → ``"encoded rows: real rows available"``."""
+    part, _, name = key.rpartition(".")
+    words = _SIZE_WORDS.get(name, name.replace("_", " "))
+    return f"{part.replace('_', ' ')}: {words}" if part else words
+
+
 def _check_view(check: CheckResult, anchor: str, required: set[str]) -> _CheckView:
     evidence = tuple(
         (
@@ -300,7 +336,7 @@ def _check_view(check: CheckResult, anchor: str, required: set[str]) -> _CheckVi
         figures=tuple(render_figure(f, key=f"{anchor}-{i}") for i, f in enumerate(check.figures)),
         evidence=evidence,
         params=check.params,
-        sample_sizes=tuple((k.replace("_", " "), format_number(v)) for k, v in _sorted_items(check.sample_sizes)),
+        sample_sizes=tuple((size_label(k), format_number(v)) for k, v in _sorted_items(check.sample_sizes)),
         reference=check.reference or "",
         provider=check.provider,
         skipped_reason=check.skipped_reason,
@@ -409,6 +445,20 @@ def _build(result: AuditResult, signoff: str | None, signoff_date: str | None) -
     suites: dict[str, list[_CheckView]] = {}
     for view in checks:
         suites.setdefault(view.suite, []).append(view)
+    order = {suite: i for i, suite in enumerate(SUITE_ORDER)}
+    suites = dict(sorted(suites.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+    for views in suites.values():  # worst first inside each suite
+        views.sort(key=lambda v: (_RANK["waived" if v.waived else v.status], v.name))
+    causes, unexplained = root_causes(result)
+    by_name = result.checks
+    reasons = [
+        reason
+        for reason in result.gate.reasons
+        if not any(
+            reason.startswith(f"{name} ") and (c.summary in reason or " raised " in reason)
+            for name, c in by_name.items()
+        )
+    ]
     counts = result.counts()
     run_info = result.run_info
     synthetic = result.inputs.get("synthetic")
@@ -447,6 +497,12 @@ def _build(result: AuditResult, signoff: str | None, signoff_date: str | None) -
         policy=result.policy,
         signoff=signoff,
         signoff_date=signoff_date,
+        suite_rows=suite_rows(result),
+        causes=causes,
+        unexplained=[(c.name, status_of(c), first_clause(finding(c))) for c in unexplained],
+        grid=column_grid(result),
+        reasons=reasons,
+        anchors=dict(zip(names, anchors, strict=True)),
         notes=[*result.notes],
     )
 
@@ -466,10 +522,20 @@ def _environment() -> Any:
     env.filters["cell"] = format_cell
     env.filters["num"] = format_number
     env.filters["label"] = lambda key: str(key).replace("_", " ")
+    env.filters["short"] = lambda name: str(name).rpartition(".")[2].replace("_", " ")
+    env.filters["breakable"] = _breakable
     env.globals.update(STATUS_LABELS=STATUS_LABELS, STATUS_ICONS=STATUS_ICONS, is_mapping=_is_mapping)
     env.globals["is_records"] = _is_records
     env.globals["is_flat"] = _is_flat
     return env
+
+
+def _breakable(text: Any) -> Any:
+    """Escaped ``text`` with a line-break opportunity after each ``_`` and ``.`` (long metric and check names)."""
+    import markupsafe
+
+    escaped = str(markupsafe.escape(str(text)))
+    return markupsafe.Markup(re.sub(r"([_.])", r"\1<wbr>", escaped))
 
 
 def _is_mapping(value: Any) -> bool:

@@ -1,8 +1,9 @@
 """A compact Markdown summary for pull-request comments and GitHub step summaries.
 
-The verdict, a table of checks (status, gating metric, value, reference, thresholds) and the failures with their
-reasons. Data values are escaped so that a column or category name cannot break the table, inject markup or
-mention anyone: ``|``, ``<``, ``>``, backticks, emphasis and link characters are escaped, ``@`` is neutralised.
+The verdict, a table of checks worst first (status, gating metric, value, reference, thresholds) and the failures
+with their findings, each once (a gate reason that only restates a listed failure is not repeated). Data values
+are escaped so that a column or category name cannot break the table, inject markup or mention anyone: ``|``,
+``<``, ``>``, backticks, emphasis and link characters are escaped, ``@`` is neutralised.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from synthaudit.fileio import write_text_atomic
 from synthaudit.reports.html import format_number
+from synthaudit.reports.overview import root_causes
+from synthaudit.reports.terminal import severity_order
 from synthaudit.result import AuditResult, CheckResult, Metric, Status
 
 __all__ = ["escape_markdown", "render_markdown", "write_markdown"]
@@ -66,6 +69,14 @@ def _row(check: CheckResult) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _restates(reason: str, listed: set[str], result: AuditResult) -> bool:
+    for name in listed:
+        check = result.checks.get(name)
+        if check is not None and reason.startswith(f"{name} ") and (check.summary in reason or " raised " in reason):
+            return True
+    return False
+
+
 def render_markdown(result: AuditResult) -> str:
     """Render the verdict, a table of every check and the top failures with their reasons as Markdown."""
     counts = result.counts()
@@ -81,19 +92,31 @@ def render_markdown(result: AuditResult) -> str:
             "",
             f"Synthetic {synthetic_source} vs real {real_source} — reference: {reference}, seed {result.seed}.",
         ]
+    causes, _ = root_causes(result)
+    if causes:
+        lines += ["", "**Root causes** (a column or group several failing checks single out):", ""]
+        lines += [
+            f"- **{escape_markdown(c.key)}** — " + ", ".join(escape_markdown(n) for n, _ in c.checks)
+            for c in causes[:3]
+        ]
     lines += [
         "",
         "| Check | Status | Gating metric | Value | Reference | Warn if | Fail if |",
         "|---|---|---|---:|---:|---:|---:|",
     ]
-    lines += [_row(check) for check in result.checks_list]
+    lines += [_row(check) for check in severity_order(result.checks_list)]
     problems = [
-        c for c in result.checks_list if c.name in result.gate.failing or c.status in (Status.FAIL, Status.ERROR)
+        c
+        for c in severity_order(result.checks_list)
+        if c.name in result.gate.failing or c.status in (Status.FAIL, Status.ERROR)
     ]
-    if result.gate.reasons:
-        lines += ["", "### Why the gate failed", ""]
-        lines += [f"- {escape_markdown(reason)}" for reason in result.gate.reasons]
     unwaived = [c for c in problems if not c.waived]
+    listed = {c.name for c in unwaived}
+    # Each fact once: a reason that only restates a failure listed below ("X failed: <its finding>") is left out.
+    reasons = [r for r in result.gate.reasons if not _restates(r, listed, result)]
+    if reasons:
+        lines += ["", "### Why the gate failed", ""]
+        lines += [f"- {escape_markdown(reason)}" for reason in reasons]
     if unwaived:
         lines += ["", "### Failures", ""]
         for check in unwaived[:MAX_FAILURES]:
@@ -106,7 +129,8 @@ def render_markdown(result: AuditResult) -> str:
             if check.meaning and check.status is Status.FAIL:
                 lines.append(f"  - {escape_markdown(check.meaning)}")
         if len(unwaived) > MAX_FAILURES:
-            lines.append(f"- … and {len(unwaived) - MAX_FAILURES} more (see the HTML report)")
+            more = ", ".join(escape_markdown(c.name) for c in unwaived[MAX_FAILURES:])
+            lines.append(f"- … and {len(unwaived) - MAX_FAILURES} more: {more} (see the HTML report)")
     waivers = [(c, c.waiver) for c in result.checks_list if c.waived and c.waiver is not None]
     if waivers:
         lines += ["", "### Waived", ""]

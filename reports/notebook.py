@@ -1,7 +1,8 @@
 """A compact HTML view of an :class:`~synthaudit.result.AuditResult` for notebooks (``display(result)``).
 
 The first screen of the report: the verdict with how much it rests on, the counts per status, one row per
-suite (its status and worst finding), and the failing and warning checks with their summaries. Inline
+suite (its status and worst finding), the top root causes (columns or groups several failing checks single
+out), and the failing and warning checks with their summaries. Inline
 styles only (a notebook page is shared with other output), no script, and every string escaped.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
+from synthaudit.reports.overview import root_causes
 from synthaudit.result import AuditResult, CheckResult, Status
 
 __all__ = ["render_notebook_html"]
@@ -85,6 +87,14 @@ def render_notebook_html(result: AuditResult) -> str:
         suite_rows.append([escape(suite), _badge(status), f"{measured}/{len(checks)}", escape(finding)])
     if suite_rows:
         parts.append(_table(("suite", "status", "measured", "worst finding"), suite_rows))
+
+    causes, _ = root_causes(result)
+    if causes:
+        items = "".join(
+            f"<li><code>{escape(c.key)}</code>: {escape(', '.join(name for name, _ in c.checks))}</li>"
+            for c in causes[:3]
+        )
+        parts.append(f'<div style="margin-top:4px"><b>Root causes</b><ul style="margin:2px 0">{items}</ul></div>')
 
     flagged = sorted(
         (c for c in result.checks_list if _status(c) in ("error", "fail", "warn", "waived")),

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from synthaudit import audit
 from synthaudit.reports.html import CSP, anchor_ids, format_number, render_html, write_html
 from synthaudit.result import (
     AuditResult,
@@ -23,7 +22,6 @@ from synthaudit.result import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-ADULT = ROOT / "examples" / "adult"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -217,23 +215,32 @@ def build_hostile_result() -> AuditResult:
     )
 
 
+ADULT_RESULT_JSON = Path(__file__).parent / "data" / "adult_result.json"
+
+
+def load_adult_result() -> AuditResult:
+    """The saved result of the bundled UCI Adult audit (``synthaudit check examples/adult/...``, full size).
+
+    Report tests render this hand-kept result instead of running an audit, so they take milliseconds. It holds
+    no record (evidence is row indices, breakdowns are aggregates).
+    """
+    return AuditResult.from_json(ADULT_RESULT_JSON.read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def adult_result() -> AuditResult:
-    """A real audit of the bundled UCI Adult example (as ``make demo`` runs it)."""
-    return audit(
-        ADULT / "real.csv",
-        ADULT / "synthetic.csv",
-        holdout=ADULT / "holdout.csv",
-        target="income",
-        sensitive=["sex"],
-        max_rows=3000,  # every installed check runs, on a seeded sample, in a few seconds
-        command_line=["synthaudit", "check", "examples/adult/real.csv", "examples/adult/synthetic.csv"],
-    )
+    return load_adult_result()
 
 
 @pytest.fixture(scope="module")
 def hostile_result() -> AuditResult:
     return build_hostile_result()
+
+
+@pytest.fixture(scope="module")
+def adult_page(adult_result) -> str:
+    """The Adult report, rendered once for the tests that only read it (drawing its figures takes seconds)."""
+    return render_html(adult_result, signoff="A, B", signoff_date="2026-01-02")
 
 
 def _visible_text(page: str) -> str:
@@ -291,16 +298,16 @@ def test_every_section_is_present(hostile_result):
     assert "expired" in text or "not applied" in text  # the policy waiver that did not apply
     assert f"note {SCRIPT}" in text and f"warning {SCRIPT}" in text
     assert "ab" * 32 in text and "synthaudit check" in text and "3.11.7" in text  # reproducibility
-    assert "Show 25 more rows" in text  # long breakdown folded beyond 15 rows
+    assert "Show 30 more rows" in text  # long breakdown folded beyond 10 rows
     assert "and 70 more" in text  # evidence indices capped, count kept
     assert page.count('<svg class="chart"') == 5  # five drawable figures
     assert "No drawing for figure kind" in text and "could not be drawn" in text  # two shown as tables
     assert "required" in text
 
 
-def test_counts_and_verdict_match_the_result(hostile_result, adult_result):
-    for result in (hostile_result, adult_result):
-        text = _visible_text(render_html(result))
+def test_counts_and_verdict_match_the_result(hostile_result, adult_result, adult_page):
+    for result, page in ((hostile_result, render_html(hostile_result)), (adult_result, adult_page)):
+        text = _visible_text(page)
         assert ("Gate PASSED" if result.passed else "Gate FAILED") in text
         for status, n in result.counts().items():
             assert re.search(rf"\b{n}\s+{status}\b", text), status
@@ -324,13 +331,16 @@ def test_signoff_block(hostile_result):
     assert "Jane Doe, Data Steward" in signed and "2026-11-26" in signed
 
 
-def test_rendering_is_deterministic(adult_result, hostile_result):
+def test_rendering_is_deterministic(adult_result, hostile_result, adult_page):
     for result in (adult_result, hostile_result):
         first = render_html(result, signoff="A, B", signoff_date="2026-01-02")
-        assert first == render_html(result, signoff="A, B", signoff_date="2026-01-02")
-        # a result read back from its JSON (sorted keys) renders to the same bytes
-        again = AuditResult.from_json(result.to_json())
-        assert render_html(again, signoff="A, B", signoff_date="2026-01-02") == first
+        if result is adult_result:
+            assert first == adult_page
+        else:
+            assert first == render_html(result, signoff="A, B", signoff_date="2026-01-02")
+            # a result read back from its JSON (sorted keys) renders to the same bytes
+            again = AuditResult.from_json(result.to_json())
+            assert render_html(again, signoff="A, B", signoff_date="2026-01-02") == first
 
 
 def test_no_clock_reading_besides_the_run_start(adult_result):
@@ -339,12 +349,12 @@ def test_no_clock_reading_besides_the_run_start(adult_result):
     assert "1999-12-31T00:00:00" in page
 
 
-def test_adult_report_is_small_and_written_atomically(adult_result, tmp_path):
-    path = write_html(adult_result, tmp_path / "out" / "report.html")
+def test_adult_report_is_small_and_written_atomically(adult_result, adult_page, hostile_result, tmp_path):
+    path = write_html(hostile_result, tmp_path / "out" / "report.html", signoff="A, B", signoff_date="2026-01-02")
     assert [p.name for p in path.parent.iterdir()] == ["report.html"]
-    size = path.stat().st_size
-    assert size < 2_000_000, size
-    page = path.read_text(encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == render_html(hostile_result, signoff="A, B", signoff_date="2026-01-02")
+    page = adult_page
+    assert len(page.encode("utf-8")) < 2_000_000, len(page)
     assert page.startswith("<!DOCTYPE html>")
     for check in adult_result.checks_list:
         assert check.name in page
@@ -370,13 +380,54 @@ def _browser_missing() -> str | None:
     return None
 
 
+_OVERFLOW_JS = """() => {
+  const over = [];
+  for (const el of document.querySelectorAll('#verdict, #overview, #overview *, #summary, #summary table')) {
+    if (el.classList.contains('sr-only')) continue;
+    if (el.scrollWidth > el.clientWidth + 1) over.push((el.id || el.tagName) + '.' + el.className);
+  }
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth + 1) over.push('page ' + root.scrollWidth);
+  return over;
+}"""
+
+# Every word of a number cell or a column header sits on one line (no "0.00811/7", no "REFE/RENCE").
+_BROKEN_WORDS_JS = """() => {
+  const broken = [];
+  for (const cell of document.querySelectorAll('td.num, th.num, thead th')) {
+    if (!cell.getClientRects().length) continue;  // not printed
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /\\S+/g;
+      let m;
+      while ((m = re.exec(node.data)) !== null) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) broken.push(m[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
 @pytest.mark.skipif(_browser_missing() is not None, reason=str(_browser_missing()))
 @pytest.mark.parametrize("which", ["adult", "hostile"])
-def test_report_in_headless_chromium(which, adult_result, hostile_result, tmp_path):
+def test_report_in_headless_chromium(which, adult_result, hostile_result, adult_page, tmp_path):
     from playwright.sync_api import sync_playwright
 
     result = adult_result if which == "adult" else hostile_result
-    path = write_html(result, tmp_path / f"{which}.html", signoff=f"Reviewer {IMG}", signoff_date="2026-11-26")
+    path = tmp_path / f"{which}.html"
+    if which == "adult":
+        path.write_text(adult_page, encoding="utf-8")
+    else:
+        write_html(result, path, signoff=f"Reviewer {IMG}", signoff_date="2026-11-26")
     url = path.as_uri()
     console: list[str] = []
     requests: list[str] = []
@@ -398,11 +449,21 @@ def test_report_in_headless_chromium(which, adult_result, hostile_result, tmp_pa
             for anchor in anchor_ids([c.name for c in result.checks_list]):
                 assert page.locator(f"article#{anchor}").count() == 1, anchor
             assert page.locator("script").count() == 0 and page.locator("img").count() == 0
-            page.screenshot(path=str(ARTIFACTS / f"report-{which}.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"report-{which}.png"))
             page.emulate_media(color_scheme="dark")
             page.screenshot(path=str(ARTIFACTS / f"report-{which}-dark.png"))
+            page.emulate_media(color_scheme="light")
+            for width in (1280, 800):  # the summary never scrolls sideways, at desktop or half-screen width
+                page.set_viewport_size({"width": width, "height": 900})
+                assert page.evaluate(_OVERFLOW_JS) == [], width
             page.emulate_media(media="print")
-            page.pdf(path=str(ARTIFACTS / f"report-{which}.pdf"), format="A4")
+            page.set_viewport_size({"width": 688, "height": 900})  # A4's printable width
+            assert page.evaluate(_BROKEN_WORDS_JS) == []
+            pages = {}
+            for paper in ("A4", "Letter"):
+                pdf = page.pdf(path=str(ARTIFACTS / f"report-{which}-{paper}.pdf"), format=paper)
+                pages[paper] = _pdf_pages(pdf)
+            assert all(1 <= n <= 20 for n in pages.values()), pages
         finally:
             browser.close()
     assert console == []

@@ -3,13 +3,15 @@ from __future__ import annotations
 import json
 import os
 
-from synthaudit import audit
+import pytest
+
 from synthaudit.reports.json import read_json, write_json
+from tests.reports.test_html import build_hostile_result, load_adult_result
 
 
-def test_json_is_written_atomically_and_reads_back(adult_split, tmp_path):
-    real, holdout, synth = adult_split(22, real=1500, holdout=700, synth=700)
-    result = audit(real, synth, holdout=holdout)
+@pytest.mark.parametrize("build", [load_adult_result, build_hostile_result])
+def test_json_is_written_atomically_and_reads_back(build, tmp_path):
+    result = build()
     path = write_json(result, tmp_path / "out" / "r.json")
     assert read_json(path) == result
     assert [p.name for p in path.parent.iterdir()] == ["r.json"]  # no temporary file left behind

@@ -39,7 +39,8 @@ def test_one_table_row_per_check_with_seven_cells(hostile):
     rows = _table_rows(render_markdown(result))
     assert len(rows) == len(result.checks_list)
     assert all(len(cells) == 7 for cells in rows)
-    assert "a \\| b \\| c" in rows[4][2]
+    by_name = {cells[0].strip(): cells for cells in rows}
+    assert "a \\| b \\| c" in by_name[escape_markdown(piped.name)][2]
 
 
 def test_gating_metric_value_reference_and_thresholds(hostile):
@@ -76,3 +77,16 @@ def test_written_atomically(adult_result, tmp_path):  # noqa: F811
     path = write_markdown(adult_result, tmp_path / "summary.md")
     assert path.read_text(encoding="utf-8") == render_markdown(adult_result)
     assert len(path.read_text(encoding="utf-8")) < 20_000  # fits a PR comment easily
+
+
+def test_each_finding_once_and_worst_first(adult_result):  # noqa: F811
+    text = render_markdown(adult_result)
+    for check in adult_result.checks_list:
+        if check.status.value == "fail":
+            assert text.count(escape_markdown(check.summary)) <= 1, check.name  # past MAX_FAILURES: named only
+            assert escape_markdown(check.name) in text.split("### Failures")[1]
+    assert "### Why the gate failed" not in text  # every reason restates a failure listed (or counted) below
+    assert "**Root causes**" in text and "- **capital\\_gain** — fidelity." in text
+    statuses = [cells[1].strip() for cells in _table_rows(text)]
+    order = {"❌ FAIL": 0, "⚠️ WARN": 1, "✅ PASS": 2, "⏭️ SKIPPED": 3}
+    assert [order[s] for s in statuses] == sorted(order[s] for s in statuses)
