@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	@# the distribution was called `synthaudit` before it became synthaudit-toolkit: drop such a development install
 	$(BIN)/pip uninstall --quiet --yes synthaudit 2>/dev/null || true
 	$(BIN)/pip install --quiet -e ".[all,dev]"
+	@# setuptools leaves an egg-info in the source tree; on sys.path (pytest, python -c) its entry points
+	@# would shadow the installed ones and hide checks added later, so it goes
+	rm -rf synthaudit_toolkit.egg-info
 	touch $(STAMP)
 
 install: $(STAMP)

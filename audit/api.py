@@ -13,7 +13,7 @@ import platform
 import sys
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthaudit.check import Check, CheckParams, Need
+from synthaudit.check import Check, Need
 from synthaudit.context import AuditContext
 from synthaudit.data.alignment import align
 from synthaudit.data.loading import LoadedTable, load_table
@@ -30,11 +30,11 @@ from synthaudit.data.roles import Role
 from synthaudit.embeddings import EmbeddingOptions, default_cache_dir
 from synthaudit.errors import InputError
 from synthaudit.fileio import write_text_atomic
-from synthaudit.gate import decide_gate
+from synthaudit.gate import apply_outcomes, decide_gate
 from synthaudit.plausibility import assess_reference
 from synthaudit.policy import Policy, load_policy, resolve_params
 from synthaudit.registry import Registry, load_registry
-from synthaudit.result import AuditResult, CheckResult, Waiver
+from synthaudit.result import AuditResult, CheckResult
 from synthaudit.runner import missing_need_reason, run_checks, select_checks
 from synthaudit.version import tool_version
 
@@ -88,22 +88,31 @@ def _input_record(table: LoadedTable, original_rows: int) -> dict[str, Any]:
     }
 
 
-EXPECTATIONS_CHECK = "constraints.expectations"
+EXPECTATION_SUITE = "expectation_suite"
+"""The export kind ``--export-expectations`` writes."""
 MIN_ROWS = 20
 """Fewest data rows on any side (real, synthetic, holdout) that an audit accepts; fewer is bad input."""
 
 
-def _export(
-    classes: dict[str, type[Check]], params: dict[str, CheckParams], ctx: AuditContext, name: str, path: Path
-) -> None:
-    """Write the artefact a check exports (the derived expectation suite) as JSON, atomically."""
-    if name not in classes:
-        raise InputError(f"--export-expectations needs the check {name!r}, which is not installed.")
-    artefact = classes[name](params[name]).export(ctx)
+def _exporters(classes: dict[str, type[Check]], selected: Sequence[str], kind: str) -> list[str]:
+    """The selected checks whose results carry an export of ``kind``; bad input (before any work) when none."""
+    names = [name for name in selected if kind in classes[name].exports]
+    if not names:
+        offering = sorted(name for name, cls in classes.items() if kind in cls.exports)
+        hint = f"run {' or '.join(offering)}" if offering else "install a check that exports it"
+        raise InputError(f"--export-expectations needs a check that derives the {kind.replace('_', ' ')}; {hint}.")
+    return names
+
+
+def _write_export(results: Sequence[CheckResult], names: Sequence[str], kind: str, path: Path) -> None:
+    """Write the ``kind`` artefact one of ``names`` put on its result, as JSON, atomically."""
+    artefact = next((r.export for r in results if r.name in names and r.export and r.export.kind == kind), None)
     if artefact is None:
-        raise InputError(f"the check {name!r} has nothing to export.")
+        said = "; ".join(f"{r.name} {r.status.value}: {r.summary}" for r in results if r.name in names)
+        raise InputError(f"no {kind.replace('_', ' ')} to export: {said}")
     try:
-        write_text_atomic(path, json.dumps(artefact, indent=2, sort_keys=True, default=str) + "\n")
+        text = json.dumps(artefact.content, indent=2, sort_keys=True, default=str) + "\n"
+        write_text_atomic(path, text)
     except OSError as exc:
         raise InputError(f"cannot write the expectation suite to {str(path)!r} ({exc.strerror or exc}).") from None
 
@@ -139,23 +148,29 @@ def _apply_overrides(policy: Policy, **overrides: Any) -> Policy:
     return policy.model_copy(update=changes) if changes else policy
 
 
-def _attach_waivers(results: list[CheckResult], policy: Policy, today: dt.date) -> tuple[list[CheckResult], list[str]]:
-    warnings: list[str] = []
-    by_check = {w.check: w for w in policy.waivers}
-    out = []
-    for result in results:
-        spec = by_check.get(result.name)
-        if spec is not None:
-            active = spec.active_on(today)
-            if not active:
-                warnings.append(
-                    f"the waiver for {spec.check} (owner {spec.owner}) expired on {spec.expires.isoformat()} "
-                    "and was ignored; renew it or fix the check's failure"
-                )
-            waiver = Waiver(spec.check, spec.reason, spec.owner, spec.expires.isoformat(), active)
-            result = replace(result, waiver=waiver)
-        out.append(result)
-    return out, warnings
+def _load_eval_sets(
+    sources: Sequence[Source] | Mapping[str, Source], encoding: str, inputs: dict[str, Any]
+) -> dict[str, LoadedTable]:
+    """Load the evaluation sets (never row-capped), named by file name, and record each in ``inputs``."""
+    if isinstance(sources, str | os.PathLike | pd.DataFrame):
+        sources = [sources]
+    named: list[tuple[str, Source]]
+    if isinstance(sources, Mapping):
+        named = [(str(name), source) for name, source in sources.items()]
+    else:
+        named = [
+            (f"eval_set_{i}" if isinstance(source, pd.DataFrame) else Path(os.fspath(source)).name, source)
+            for i, source in enumerate(sources, start=1)
+        ]
+    loaded: dict[str, LoadedTable] = {}
+    for name, source in named:
+        unique, number = name, 2
+        while unique in loaded or unique == "holdout":  # the holdout is the eval set named "holdout"
+            unique, number = f"{name} #{number}", number + 1
+        table = load_table(source, label="eval set", encoding=encoding)
+        loaded[unique] = table
+        inputs[f"eval set {unique}"] = _input_record(table, table.n_rows)
+    return loaded
 
 
 def audit(
@@ -170,6 +185,7 @@ def audit(
     text: Sequence[str] = (),
     ids: Sequence[str] = (),
     quasi_identifiers: Sequence[str] = (),
+    pairs: Sequence[str | tuple[str, str]] = (),
     columns: Sequence[str] | None = None,
     policy: str | os.PathLike[str] | dict[str, Any] | Policy | None = None,
     seed: int | None = None,
@@ -184,6 +200,7 @@ def audit(
     cache_dir: str | os.PathLike[str] | None = None,
     no_cache: bool = False,
     export_expectations: str | os.PathLike[str] | None = None,
+    eval_sets: Sequence[Source] | Mapping[str, Source] = (),
     registry: Registry | None = None,
     on_event: Callable[[str, dict[str, Any]], None] | None = None,
     command_line: Sequence[str] | None = None,
@@ -199,6 +216,9 @@ def audit(
         data stands in, and the result says so).
     target, sensitive, text, ids, quasi_identifiers
         Column roles the checks use; every named column must exist in the real data.
+    pairs
+        Prompt–response text column pairs whose relation ``fidelity.pairs`` audits, as ``"PROMPT:RESPONSE"``
+        or ``(prompt, response)``. A chat file (JSON records with ``messages``) implies ``user:assistant``.
     positive_label, task
         The positive class of a binary target (default: its rarer class) and ``classification`` or
         ``regression`` (default: inferred from the target's values).
@@ -209,7 +229,13 @@ def audit(
         Text embeddings: a local model directory (default: the installed all-MiniLM-L6-v2), the private
         cache directory (default ``~/.cache/synthaudit/embeddings``), or no cache at all.
     export_expectations
-        Write the expectation suite derived from the real data (great-expectations JSON) to this path.
+        Write the expectation suite derived from the real data (great-expectations JSON) to this path: the
+        artefact a selected check (``constraints.expectations``) puts on its result while it runs; it is not
+        kept in the returned result. Bad input, before any work, when no selected check derives one.
+    eval_sets
+        Benchmark or test sets the downstream model will be evaluated on (paths or DataFrames, or a mapping
+        name → source); ``leakage.contamination`` looks for their items in the synthetic data, the holdout
+        counting as one more. Named by file name (``eval_set_1`` … for DataFrames).
     registry
         The checks to run; by default every check installed under the ``synthaudit.checks`` entry points.
 
@@ -235,6 +261,7 @@ def audit(
     classes = checks_registry.classes
     params = resolve_params(resolved_policy, classes)
     selection = select_checks(list(classes), resolved_policy)
+    exporters = _exporters(classes, selection.run, EXPECTATION_SUITE) if export_expectations is not None else []
 
     tick = time.perf_counter()
     tables = {"real": real, "synthetic": synth, "holdout": holdout}
@@ -247,6 +274,7 @@ def audit(
         capped = _cap_rows(table, resolved_policy.max_rows, resolved_policy.seed)
         loaded[label] = capped
         inputs[label] = _input_record(capped, table.n_rows)
+    loaded_eval = _load_eval_sets(eval_sets, encoding, inputs)
     timings["load_seconds"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -260,9 +288,11 @@ def audit(
         text=text,
         ids=ids,
         quasi_identifiers=quasi_identifiers,
+        pairs=pairs,
         task=task,
         positive_label=positive_label,
         roles={column: Role(role) for column, role in resolved_policy.roles.items()},
+        eval_sets=loaded_eval,
     )
     timings["align_seconds"] = time.perf_counter() - tick
     _require_rows(loaded, resolved_policy.max_rows)
@@ -281,8 +311,8 @@ def audit(
     providers = {entry.cls.name: entry.provider for entry in checks_registry}
     results, durations = run_checks(run, params, ctx, providers=providers, on_event=on_event)
     if export_expectations is not None:
-        _export(classes, params, ctx, EXPECTATIONS_CHECK, Path(export_expectations))
-    results, waiver_warnings = _attach_waivers(results, resolved_policy, today or dt.date.today())
+        _write_export(results, exporters, EXPECTATION_SUITE, Path(export_expectations))
+    results = [replace(r, export=None) for r in results]  # exports may hold real values: never kept
     installed = set(classes)
     applicable = {name for name, cls in classes.items() if not _role_needs_missing(cls, ctx)}
     decision = decide_gate(
@@ -292,7 +322,8 @@ def audit(
         fail_on_warn=resolved_policy.effective_fail_on_warn,
         errors_fail=resolved_policy.errors_fail,
         deselected=selection.deselected,
-        warnings=waiver_warnings,
+        waivers=resolved_policy.waivers,
+        today=today,
     )
     timings["checks_seconds"] = durations
     timings["total_seconds"] = time.perf_counter() - started
@@ -302,7 +333,7 @@ def audit(
     return AuditResult(
         passed=decision.passed,
         gate=decision,
-        checks_list=tuple(results),
+        checks_list=apply_outcomes(results, decision),
         inputs=inputs,
         policy=policy_record,
         seed=resolved_policy.seed,
@@ -320,6 +351,7 @@ def audit(
             "text": list(data.text),
             "identifiers": list(data.ids),
             "quasi_identifiers": list(data.quasi_identifiers),
+            "pairs": [list(pair) for pair in data.pairs],
         },
         run_info={
             "timings": timings,

@@ -137,7 +137,8 @@ def gated_metric(
     ``standard_error`` is the sampling error of the value's distance from the reference; it is recorded
     with a 95 % interval (value ± 1.96 SE, clipped to the range).
     """
-    se = standard_error if math.isfinite(standard_error) else 0.0
+    value, reference = float(value), float(reference)  # numpy scalars would make `passed` a numpy bool
+    se = float(standard_error) if math.isfinite(standard_error) else 0.0
     fail_delta = max(margin.fail_floor, margin.fail_se * se)
     warn_delta = min(max(margin.warn_floor, margin.warn_se * se), fail_delta)
     sign = 1.0 if direction == "lower_is_better" else -1.0
@@ -253,6 +254,10 @@ class Check(ABC):
     meaning: ClassVar[str] = ""
     needs: ClassVar[frozenset[Need]] = frozenset()
     gating_metrics: ClassVar[tuple[str, ...]] = ()
+    exports: ClassVar[tuple[str, ...]] = ()
+    """Kinds of artefact this check's results may carry in ``CheckResult.export`` (an :class:`Export`) for the
+    user to save, e.g. ``("expectation_suite",)`` for ``--export-expectations``. The check derives it while it
+    runs; the audit writes it where asked and never keeps it in the result (it may hold real values)."""
     Params: ClassVar[type[CheckParams]] = CheckParams
 
     def __init__(self, params: CheckParams | None = None) -> None:
@@ -277,13 +282,6 @@ class Check(ABC):
 
         Cheap (no measurement). A preset does not require a check that cannot apply; the check still runs
         and skips with its reason. Needs on column roles (``text``, ``numeric`` …) are handled by the runner.
-        """
-        return None
-
-    def export(self, ctx: AuditContext) -> dict[str, Any] | None:
-        """An artefact derived from the data that a user may ask to save (``--export-expectations``).
-
-        Never part of results or reports (it may hold real values); ``None`` when the check has none.
         """
         return None
 

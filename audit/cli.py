@@ -149,6 +149,12 @@ def check_command(
     holdout: Annotated[
         Path | None, typer.Option(help="Real rows the generator never saw: the reference for every score.")
     ] = None,
+    eval_set: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--eval-set", help="Benchmark/test set the downstream model is evaluated on (repeatable): contamination."
+        ),
+    ] = None,
     target: Annotated[str | None, typer.Option(help="Outcome column (utility, outcome gaps).")] = None,
     positive_label: Annotated[
         str | None, typer.Option(help="Positive class of a binary target (default: rarer class).")
@@ -156,6 +162,12 @@ def check_command(
     task: Annotated[Task | None, typer.Option(help="Outcome task (default: inferred from the target).")] = None,
     sensitive: Annotated[list[str] | None, typer.Option(help="Demographic column (repeatable).")] = None,
     text: Annotated[list[str] | None, typer.Option(help="Text column (repeatable).")] = None,
+    pair: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="PROMPT:RESPONSE text columns whose relation is audited (repeatable); chats imply user:assistant."
+        ),
+    ] = None,
     id_columns: Annotated[list[str] | None, typer.Option("--id", help="Identifier column (repeatable).")] = None,
     quasi_identifiers: Annotated[
         list[str] | None, typer.Option("--quasi-identifiers", help="Column an attacker may know (repeatable).")
@@ -213,6 +225,7 @@ def check_command(
                 real,
                 synth,
                 holdout,
+                eval_sets=list(eval_set or []),
                 target=target,
                 positive_label=positive_label,
                 task=task.value if task is not None else None,
@@ -220,6 +233,7 @@ def check_command(
                 text=_split_commas(text),
                 ids=_split_commas(id_columns),
                 quasi_identifiers=_split_commas(quasi_identifiers),
+                pairs=list(pair or []),
                 columns=_split_commas([columns]) if columns else None,
                 policy=config,
                 seed=seed,

@@ -101,6 +101,16 @@ class AuditContext:
         """The holdout rows, or ``None`` when none was given."""
         return self.data.holdout
 
+    def eval_sets(self, *, include_holdout: bool = True) -> dict[str, pd.DataFrame]:
+        """Evaluation sets by name: the holdout (``"holdout"``, when given and asked for), then each ``--eval-set``.
+
+        Frames hold the columns each set shares with the real data, typed like it; indices are the sets' row
+        numbers (0-based data rows).
+        """
+        out = {"holdout": self.holdout} if include_holdout and self.holdout is not None else {}
+        out.update(self.data.eval_sets)
+        return out
+
     @property
     def roles(self) -> dict[str, Role]:
         """Column roles, inferred from the real data or given."""

@@ -105,10 +105,19 @@ class TextEmbedder:
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
             path = _model_path(self.options)
             self._identity = _model_identity(path)
-            self._model = SentenceTransformer(str(path), device=None, local_files_only=True)
+            # Loading a model is not the user's progress to watch ("Loading weights" bars on stderr): quiet it,
+            # then give the setting back as it was.
+            bars_were_on = transformers_logging.is_progress_bar_enabled()
+            transformers_logging.disable_progress_bar()
+            try:
+                self._model = SentenceTransformer(str(path), device=None, local_files_only=True)
+            finally:
+                if bars_were_on:
+                    transformers_logging.enable_progress_bar()
         return self._model
 
     @property

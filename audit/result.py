@@ -21,9 +21,11 @@ __all__ = [
     "CheckResult",
     "Direction",
     "ErrorInfo",
+    "Export",
     "FigureSpec",
     "GateDecision",
     "Metric",
+    "Outcome",
     "Status",
     "Table",
     "Waiver",
@@ -170,11 +172,32 @@ class Waiver:
 
 @final
 @dataclass(frozen=True, slots=True)
+class Export:
+    """An artefact a check derived from the data for the user to save (e.g. an expectation suite).
+
+    ``kind`` names what it is (``"expectation_suite"``), ``content`` is JSON-native data. It may hold real
+    values, so it is never serialised with the result, never compared and never rendered: the audit writes it
+    where the user asked and drops it from the returned result.
+    """
+
+    kind: str
+    content: dict[str, Any]
+
+
+@final
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     """Everything one check found, as plain data. Nothing in it varies between identical runs.
 
     ``columns`` maps every column the measurement actually used to how it was used (its role, or e.g.
     ``"text (embeddings)"``), so a reader sees what a verdict rests on.
+
+    ``status`` is what the check measured; the gate may rule differently (:class:`Outcome`). ``facts`` are
+    plain observations the gate's rules read, e.g. ``{"sensitive_inferred": True, "sensitive_columns": [...]}``
+    from a balance check gating on sensitive columns inferred from column names. In an audit's result the
+    legacy fields ``status`` (downgrades applied), ``summary`` and ``waiver`` mirror the gate's outcome
+    (:func:`synthaudit.gate.apply_outcomes`). ``export`` is an artefact to save (:class:`Export`), never
+    serialised or compared.
     """
 
     name: str
@@ -195,6 +218,8 @@ class CheckResult:
     waiver: Waiver | None = None
     provider: str = ""
     columns: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    export: Export | None = field(default=None, compare=False, repr=False)
 
     @property
     def measured(self) -> bool:
@@ -221,11 +246,38 @@ class CheckResult:
 
 @final
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the gate made of one check: its gated status, whether it fails the gate, and why.
+
+    ``measured`` is the status the check reported; ``status`` the status after the gate's rules (a fail on
+    sensitive columns inferred from names becomes a warn); ``waiver`` the policy's waiver for the check
+    (active or expired) and ``waived`` whether an active one covers a failing status; ``fails_gate`` whether
+    this check makes the gate fail; ``why`` the gate's words for every rule that applied. Renderers map an
+    outcome to their own vocabulary and decide nothing.
+    """
+
+    check: str
+    measured: Status
+    status: Status
+    fails_gate: bool = False
+    waived: bool = False
+    waiver: Waiver | None = None
+    why: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """``"waived"`` for a failure covered by an active waiver, otherwise the gated status."""
+        return "waived" if self.waived else self.status.value
+
+
+@final
+@dataclass(frozen=True, slots=True)
 class GateDecision:
     """The verdict: passed, which checks made it fail, and why, in words.
 
     ``measured`` names the checks that measured something (pass, warn or fail) and ``skipped`` those that
-    could not, so a verdict says how much it rests on.
+    could not, so a verdict says how much it rests on. ``outcomes`` holds every check's :class:`Outcome`, in
+    the order of the checks.
     """
 
     passed: bool
@@ -235,6 +287,11 @@ class GateDecision:
     warnings: tuple[str, ...] = ()
     measured: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+
+    def outcome(self, check: str) -> Outcome | None:
+        """The outcome of the check called ``check`` (``None`` when the gate did not see it)."""
+        return next((o for o in self.outcomes if o.check == check), None)
 
     def tally(self) -> str:
         """``"14 checks measured, 10 skipped"``: how much the verdict rests on."""
@@ -267,6 +324,15 @@ class AuditResult:
     def checks(self) -> dict[str, CheckResult]:
         """Check results by name, in run order."""
         return {c.name: c for c in self.checks_list}
+
+    def outcome(self, check: str) -> Outcome:
+        """The gate's outcome of the check called ``check``.
+
+        A result built without outcomes (by hand, or saved before they existed) gets one read back from what
+        it recorded: the gate's failing list, the check's status and its waiver.
+        """
+        recorded = self.gate.outcome(check)
+        return recorded if recorded is not None else _recorded_outcome(self.checks[check], self.gate.failing)
 
     def counts(self) -> dict[str, int]:
         """How many checks ended in each status, plus ``waived``."""
@@ -314,6 +380,7 @@ class AuditResult:
     def from_dict(cls, data: dict[str, Any]) -> AuditResult:
         """Rebuild a result from :meth:`to_dict` output."""
         gate = data["gate"]
+        checks = tuple(_check_from_dict(c) for c in data["checks"])
         return cls(
             passed=bool(data["passed"]),
             gate=GateDecision(
@@ -324,8 +391,9 @@ class AuditResult:
                 warnings=tuple(gate.get("warnings", ())),
                 measured=tuple(gate.get("measured", ())),
                 skipped=tuple(gate.get("skipped", ())),
+                outcomes=_outcomes_from_dict(gate, checks),
             ),
-            checks_list=tuple(_check_from_dict(c) for c in data["checks"]),
+            checks_list=checks,
             inputs=data["inputs"],
             policy=data["policy"],
             seed=int(data["seed"]),
@@ -429,8 +497,33 @@ class AuditResult:
         return render_notebook_html(self)
 
 
+def _outcome_from_dict(data: dict[str, Any]) -> Outcome:
+    return Outcome(
+        check=data["check"],
+        measured=Status(data["measured"]),
+        status=Status(data["status"]),
+        fails_gate=bool(data.get("fails_gate", False)),
+        waived=bool(data.get("waived", False)),
+        waiver=None if data.get("waiver") is None else Waiver(**data["waiver"]),
+        why=tuple(data.get("why", ())),
+    )
+
+
+def _outcomes_from_dict(gate: dict[str, Any], checks: tuple[CheckResult, ...]) -> tuple[Outcome, ...]:
+    """The gate's outcomes; a result saved before outcomes existed gets them from its recorded fields."""
+    if "outcomes" in gate:
+        return tuple(_outcome_from_dict(o) for o in gate["outcomes"])
+    failing = set(gate.get("failing", ()))
+    return tuple(_recorded_outcome(c, failing) for c in checks)
+
+
+def _recorded_outcome(check: CheckResult, failing: set[str] | tuple[str, ...]) -> Outcome:
+    """An outcome read back from a result's recorded fields (the gate's failing list, status and waiver)."""
+    return Outcome(check.name, check.status, check.status, check.name in failing, check.waived, check.waiver)
+
+
 def _check_to_dict(check: CheckResult) -> dict[str, Any]:
-    out = {f.name: getattr(check, f.name) for f in fields(CheckResult)}
+    out = {f.name: getattr(check, f.name) for f in fields(CheckResult) if f.name != "export"}
     out["status"] = check.status.value
     out["metrics"] = [asdict(m) for m in check.metrics]
     out["tables"] = [asdict(t) for t in check.tables]
@@ -474,4 +567,5 @@ def _check_from_dict(data: dict[str, Any]) -> CheckResult:
         waiver=None if data.get("waiver") is None else Waiver(**data["waiver"]),
         provider=data.get("provider", ""),
         columns=dict(data.get("columns", {})),
+        facts=dict(data.get("facts", {})),
     )

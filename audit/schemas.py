@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from pydantic import TypeAdapter
 
 from synthaudit.policy import CheckPolicy, Policy
 from synthaudit.registry import Registry, load_registry
-from synthaudit.result import SCHEMA_VERSION, CheckResult, GateDecision, Status
+from synthaudit.result import SCHEMA_VERSION, AuditResult, CheckResult, GateDecision, Status
 
 __all__ = [
     "POLICY_SCHEMA_FILE",
@@ -69,13 +68,31 @@ def _dataclass_schema(cls: type) -> dict[str, Any]:
     return TypeAdapter(cls).json_schema(mode="serialization", ref_template="#/$defs/{model}")
 
 
+def _serialised_check_keys() -> set[str]:
+    """The keys every check entry of the JSON has (what ``to_dict`` writes for a minimal result)."""
+    minimal = CheckResult(name="suite.check", suite="fidelity", status=Status.PASS, summary="")
+    wrapper = AuditResult(
+        passed=True,
+        gate=GateDecision(True),
+        checks_list=(minimal,),
+        inputs={},
+        policy={},
+        seed=0,
+        tool_version="",
+        reference={},
+    )
+    return set(wrapper.to_dict()["checks"][0])
+
+
 def result_schema() -> dict[str, Any]:
     """The schema of :meth:`AuditResult.to_dict` / ``--json`` output (``schema_version`` included)."""
     check = _dataclass_schema(CheckResult)
     defs = check.pop("$defs", {})
+    written = _serialised_check_keys()
+    check["properties"] = {k: v for k, v in check["properties"].items() if k in written}  # e.g. no `export`
     check["properties"]["status"] = {"enum": [s.value for s in Status], "type": "string"}
     check["properties"]["waived"] = {"type": "boolean", "description": "An active waiver covers the failure."}
-    check["required"] = sorted({*check.get("required", ()), "waived", *(f.name for f in fields(CheckResult))})
+    check["required"] = sorted(written)
     defs["CheckResult"] = check
     gate = _dataclass_schema(GateDecision)
     defs.update(gate.pop("$defs", {}))

@@ -1,16 +1,16 @@
 """JUnit XML: one ``<testcase>`` per check, so CI dashboards show the audit like a test run.
 
-Mapping (``classname`` is the check's suite, ``name`` the check's name):
+Every verdict comes from the gate's :class:`~synthaudit.result.Outcome` of the check; this module only maps
+it (``classname`` is the check's suite, ``name`` the check's name):
 
-- ``fail`` → ``<failure type="fail">``; ``error`` → ``<error>`` with the exception type, message and traceback;
-- ``warn`` → ``<failure type="warn">`` when ``fail_on_warn``, otherwise a passing test case;
-- ``skipped`` → ``<failure type="required-skipped">`` when the check is listed in ``policy["required"]`` (the
-  gate fails on it), otherwise ``<skipped>`` with the reason;
-- a failure or error covered by an active waiver → ``<skipped>`` that names the waiver (the gate does not fail
-  on it, and neither should the CI test view);
-- ``pass`` → a passing test case.
+- waived (a failure covered by an active waiver) → ``<skipped>`` naming the waiver;
+- an outcome that fails the gate → ``<error>`` (status ``error``: exception type, message, traceback) or
+  ``<failure>`` whose ``type`` is the gated status (``fail``, ``warn`` under fail-on-warn, ``required-skipped``);
+- ``skipped`` → ``<skipped>`` with the reason; an error the policy allows → ``<skipped>`` naming the error;
+- anything else (``pass``, ``warn``) → a passing test case.
 
-Every test case carries the check's metrics (value, reference, warn and fail thresholds) in its message or in
+The gate's words (``Outcome.why``: downgrades, waivers, fail-on-warn) are in the message. Every test case
+carries the check's metrics (value, reference, warn and fail thresholds) in its message or in
 ``<system-out>``. Times come from the run's ``run_info["timings"]``.
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from synthaudit.fileio import write_text_atomic
 from synthaudit.reports.html import format_number
-from synthaudit.result import AuditResult, CheckResult, Metric, Status
+from synthaudit.result import AuditResult, CheckResult, Metric, Outcome, Status
 
 __all__ = ["render_junit", "write_junit"]
 
@@ -56,8 +56,9 @@ def _message(check: CheckResult) -> str:
     return f"{check.summary} [{gating}]" if gating else check.summary
 
 
-def _details(check: CheckResult) -> str:
-    lines = [f"{check.name} ({check.suite}): {check.status.value}", check.summary]
+def _details(check: CheckResult, outcome: Outcome) -> str:
+    lines = [f"{check.name} ({check.suite}): {outcome.label}", check.summary]
+    lines.extend(f"Gate: {why}" for why in outcome.why if why not in check.summary)
     if check.meaning:
         lines.append(f"How to read it: {check.meaning}")
     lines.extend(f"  {_metric_line(m)}" for m in check.metrics)
@@ -78,7 +79,7 @@ def _seconds(run_info: Mapping[str, Any], name: str | None = None) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
-def _testcase(check: CheckResult, result: AuditResult, *, fail_on_warn: bool, required: set[str]) -> ET.Element:
+def _testcase(check: CheckResult, result: AuditResult) -> ET.Element:
     case = ET.Element(
         "testcase",
         {
@@ -87,11 +88,13 @@ def _testcase(check: CheckResult, result: AuditResult, *, fail_on_warn: bool, re
             "time": f"{_seconds(result.run_info, check.name):.3f}",
         },
     )
-    waiver = check.waiver
-    if check.waived and waiver is not None:
-        message = f"waived until {waiver.expires} by {waiver.owner}: {waiver.reason} (status {check.status.value})"
+    outcome = result.outcome(check.name)
+    why = "; ".join(w for w in outcome.why if w not in check.summary)  # the gate's words not already shown
+    waiver = outcome.waiver
+    if outcome.waived and waiver is not None:
+        message = f"waived until {waiver.expires} by {waiver.owner}: {waiver.reason} (status {outcome.status.value})"
         ET.SubElement(case, "skipped", {"message": _clean(message)})
-    elif check.status is Status.ERROR:
+    elif outcome.fails_gate and outcome.status is Status.ERROR:
         error = check.error
         element = ET.SubElement(
             case,
@@ -102,39 +105,45 @@ def _testcase(check: CheckResult, result: AuditResult, *, fail_on_warn: bool, re
             },
         )
         element.text = _clean(error.traceback if error and error.traceback else check.summary)
-    elif check.status is Status.FAIL or (check.status is Status.WARN and fail_on_warn):
-        element = ET.SubElement(case, "failure", {"type": check.status.value, "message": _clean(_message(check))})
-        element.text = _clean(_details(check))
-    elif check.status is Status.SKIPPED and check.name in required:
+    elif outcome.fails_gate and outcome.status is Status.SKIPPED:
         reason = check.skipped_reason or "no reason recorded"
         message = f"required check skipped: {reason}"
         element = ET.SubElement(case, "failure", {"type": "required-skipped", "message": _clean(message)})
         element.text = _clean(
             f"{check.name} is listed as required in the policy, so skipping it fails the gate.\n{reason}"
         )
-    elif check.status is Status.SKIPPED:
+    elif outcome.fails_gate:
+        message = _message(check) + (f" ({why})" if why else "")
+        element = ET.SubElement(case, "failure", {"type": outcome.status.value, "message": _clean(message)})
+        element.text = _clean(_details(check, outcome))
+    elif outcome.status is Status.SKIPPED:
         ET.SubElement(case, "skipped", {"message": _clean(check.skipped_reason or "skipped")})
-    if check.status is not Status.SKIPPED and case.find("failure") is None:  # a failure's text has the details
-        ET.SubElement(case, "system-out").text = _clean(_details(check))
+    elif outcome.status is Status.ERROR:  # an error the policy allows: shown, not failed
+        detail = f"{check.error.type}: {check.error.message}" if check.error else check.summary
+        ET.SubElement(case, "skipped", {"message": _clean(f"raised an error, which the policy allows ({detail})")})
+    if outcome.status is not Status.SKIPPED and case.find("failure") is None:  # a failure's text has the details
+        ET.SubElement(case, "system-out").text = _clean(_details(check, outcome))
     return case
 
 
-def render_junit(result: AuditResult, *, fail_on_warn: bool) -> str:
+def render_junit(result: AuditResult, *, fail_on_warn: bool | None = None) -> str:
     """Render ``result`` as JUnit XML: a ``<testsuite>`` per suite, a ``<testcase>`` per check.
 
     Parameters
     ----------
     result
-        The audit result.
+        The audit result; its gate's outcomes decide every test case.
     fail_on_warn
-        Whether a ``warn`` status is reported as a failure (the CLI passes the policy's ``fail_on_warn``).
+        Only shown among the suite's properties (default: the result's policy). Whether a warning failed the
+        gate is the gate's decision, recorded in its outcomes.
 
     Returns
     -------
     str
         The XML document, UTF-8, with an XML declaration.
     """
-    required = {str(name) for name in (result.policy.get("required") or ())}
+    if fail_on_warn is None:
+        fail_on_warn = bool(result.policy.get("fail_on_warn"))
     root = ET.Element("testsuites", {"name": "synthaudit"})
     suites: dict[str, ET.Element] = {}
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
@@ -152,7 +161,7 @@ def render_junit(result: AuditResult, *, fail_on_warn: bool) -> str:
             ):
                 ET.SubElement(properties, "property", {"name": name, "value": _clean(value)})
             suites[check.suite] = suite
-        suite.append(_testcase(check, result, fail_on_warn=fail_on_warn, required=required))
+        suite.append(_testcase(check, result))
     for suite in suites.values():
         cases = suite.findall("testcase")
         counts = {
@@ -174,6 +183,6 @@ def render_junit(result: AuditResult, *, fail_on_warn: bool) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_junit(result: AuditResult, path: str | os.PathLike[str], *, fail_on_warn: bool) -> Path:
+def write_junit(result: AuditResult, path: str | os.PathLike[str], *, fail_on_warn: bool | None = None) -> Path:
     """Write :func:`render_junit` output to ``path`` atomically; return the path."""
     return write_text_atomic(path, render_junit(result, fail_on_warn=fail_on_warn))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +22,15 @@ from synthaudit.data.loading import LoadedTable
 from synthaudit.data.roles import Role, infer_roles
 from synthaudit.errors import InputError
 
-__all__ = ["PROTECTED_ATTRIBUTE_WORDS", "AlignedData", "TypeIssue", "align", "infer_sensitive_columns"]
+__all__ = [
+    "PROTECTED_ATTRIBUTE_WORDS",
+    "AlignedData",
+    "PairSpec",
+    "TypeIssue",
+    "align",
+    "infer_sensitive_columns",
+    "resolve_pairs",
+]
 
 PROTECTED_ATTRIBUTE_WORDS = (
     ("sex",),
@@ -76,6 +84,10 @@ class AlignedData:
     ids: tuple[str, ...] = ()
     quasi_identifiers: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    pairs: tuple[tuple[str, str], ...] = ()
+    """``(prompt, response)`` text columns whose relation is audited (``--pair``; ``user:assistant`` for chats)."""
+    eval_sets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Evaluation sets (``--eval-set``) by name: their columns shared with the real data, typed like it."""
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -123,6 +135,47 @@ def _require_columns(kind: str, names: Sequence[str], real: LoadedTable) -> None
                 f"column {name!r} given with {kind} is not in the real file {real.source!r}; "
                 f"its columns are {shown}.{_suggest(name, columns)} Name a column of the real data."
             )
+
+
+PairSpec = str | tuple[str, str]
+"""A prompt–response pair: ``"PROMPT:RESPONSE"`` or ``(prompt, response)``."""
+CHAT_PAIR = ("user", "assistant")
+
+
+def _split_pair(spec: PairSpec, columns: Sequence[str]) -> tuple[str, str]:
+    """``(prompt, response)`` of one ``--pair``; with several colons, the split whose halves are both columns."""
+    if not isinstance(spec, str):
+        if len(spec) != 2:
+            raise InputError(f"pair {spec!r} must name two columns: (prompt, response) or 'PROMPT:RESPONSE'.")
+        return str(spec[0]), str(spec[1])
+    cuts = [i for i, char in enumerate(spec) if char == ":"]
+    if not cuts:
+        raise InputError(f"--pair {spec!r} has no colon; write it as PROMPT:RESPONSE, two text columns.")
+    known = set(columns)
+    fitting = [i for i in cuts if spec[:i] in known and spec[i + 1 :] in known]
+    cut = fitting[0] if fitting else (cuts[0] if len(cuts) == 1 else cuts[-1])
+    return spec[:cut], spec[cut + 1 :]
+
+
+def resolve_pairs(pairs: Sequence[PairSpec], real: LoadedTable) -> tuple[tuple[str, str], ...]:
+    """The ``--pair`` columns as ``(prompt, response)`` tuples, checked against the real file's columns.
+
+    Both halves must be columns of the real data (:class:`InputError` with a did-you-mean otherwise) and
+    differ. A chat file (:attr:`LoadedTable.chat_roles`) adds ``user:assistant`` when it has both roles.
+    """
+    columns = list(real.frame.columns)
+    out: list[tuple[str, str]] = []
+    for spec in pairs:
+        prompt, response = _split_pair(spec, columns)
+        if not prompt or not response:
+            raise InputError(f"--pair {spec!r} names an empty column; write it as PROMPT:RESPONSE.")
+        if prompt == response:
+            raise InputError(f"--pair {spec!r} names the same column twice; name a prompt and a response column.")
+        _require_columns("--pair", [prompt, response], real)
+        out.append((prompt, response))
+    if set(CHAT_PAIR) <= set(real.chat_roles):
+        out.append(CHAT_PAIR)
+    return tuple(dict.fromkeys(out))
 
 
 def _as_strings(values: pd.Series) -> pd.Series:
@@ -186,8 +239,18 @@ def align(
     roles: dict[str, Role] | None = None,
     task: str | None = None,
     positive_label: str | None = None,
+    pairs: Sequence[PairSpec] = (),
+    eval_sets: Mapping[str, LoadedTable] | None = None,
 ) -> AlignedData:
-    """Align the tables by column name and coerce them to the real data's column roles."""
+    """Align the tables by column name and coerce them to the real data's column roles.
+
+    Pair columns (``pairs``, and for a chat file ``user:assistant`` plus every role column) are text,
+    whatever their lengths would suggest. A pair with a column outside the common columns is left out
+    with a note (``constraints.schema`` names the column).
+
+    ``eval_sets`` (name → table) keep the common columns they have, coerced like the holdout; one that
+    shares no common column is bad input naming its file.
+    """
     if columns:
         _require_columns("--columns", columns, real)
     _require_columns("--target", [target] if target else [], real)
@@ -195,6 +258,7 @@ def align(
     _require_columns("--text", text, real)
     _require_columns("--id", ids, real)
     _require_columns("--quasi-identifiers", quasi_identifiers, real)
+    declared_pairs = resolve_pairs(pairs, real)
 
     real_cols = [c for c in real.frame.columns if not columns or c in columns]
     synth_cols = set(synth.frame.columns)
@@ -224,7 +288,9 @@ def align(
             f"the policy sets roles for {unknown}, which are not columns of both the real file {real.source!r} and "
             f"the synthetic file {synth.source!r}; fix the column names under `roles:`."
         )
-    inferred = infer_roles(real.frame[common], text=text, ids=ids, overrides=roles)
+    forced_text = [c for c in (*text, *real.chat_roles, *(c for pair in declared_pairs for c in pair)) if c in common]
+    inferred = infer_roles(real.frame[common], text=list(dict.fromkeys(forced_text)), ids=ids, overrides=roles)
+    kept_pairs = tuple(p for p in declared_pairs if p[0] in common and p[1] in common)
     tables = {"real": real, "synthetic": synth, "holdout": holdout}
     frames: dict[str, pd.DataFrame] = {}
     issues: list[TypeIssue] = []
@@ -256,7 +322,18 @@ def align(
             f"no --sensitive column given: using {list(inferred_sensitive)}, inferred from column names; balance "
             "checks on inferred columns warn but do not fail until you name them with --sensitive",
         )
+    notes = (
+        *notes,
+        *(
+            f"the pair {prompt}:{response} is not audited: a column is missing from the synthetic data or "
+            "left out by --columns"
+            for prompt, response in declared_pairs
+            if (prompt, response) not in kept_pairs
+        ),
+    )
     resolved_task, resolved_label = _resolve_target(frames["real"], inferred, target, task, positive_label, real)
+    aligned_eval, eval_notes = _align_eval_sets(eval_sets or {}, common, inferred, real)
+    notes = (*notes, *eval_notes)
     return AlignedData(
         real=frames["real"],
         synth=frames["synthetic"],
@@ -276,7 +353,39 @@ def align(
         ids=tuple(c for c in common if inferred[c] is Role.IDENTIFIER),
         quasi_identifiers=tuple(quasi_identifiers),
         notes=notes,
+        pairs=kept_pairs,
+        eval_sets=aligned_eval,
     )
+
+
+def _align_eval_sets(
+    tables: Mapping[str, LoadedTable], common: Sequence[str], roles: dict[str, Role], real: LoadedTable
+) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
+    """Each evaluation set restricted to the common columns it has, coerced to their roles, and notes.
+
+    Values that cannot be read as the real data's type become missing and are noted (they cannot match).
+    """
+    frames: dict[str, pd.DataFrame] = {}
+    notes: list[str] = []
+    for name, table in tables.items():
+        shared = [c for c in common if c in table.frame.columns]
+        if not shared:
+            raise InputError(
+                f"the eval set file {table.source!r} shares no column with the real file {real.source!r} and "
+                f"the synthetic file (eval set: {list(table.frame.columns)[:10]}, common: {list(common)[:10]}); "
+                "an eval set must name its columns like the real data (rename its text column to the real one)."
+            )
+        typed = {}
+        for column in shared:
+            coerced, unparseable, _ = _coerce(table.frame[column], roles[column])
+            typed[column] = coerced
+            if unparseable:
+                notes.append(
+                    f"{unparseable} value(s) of column {column!r} in the eval set {name!r} are not readable as "
+                    f"{roles[column].value}; they cannot match"
+                )
+        frames[name] = pd.DataFrame(typed, index=table.frame.index)
+    return frames, tuple(notes)
 
 
 def _resolve_target(

@@ -35,6 +35,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from synthaudit.data.chat import MESSAGES_FIELD, chat_frame, is_chat
 from synthaudit.errors import InputError
 
 __all__ = ["SUPPORTED_FORMATS", "LoadedTable", "frame_sha256", "load_table"]
@@ -74,6 +75,9 @@ class LoadedTable:
         ``"csv"``, ``"tsv"``, ``"parquet"``, ``"jsonl"``, ``"json"`` or ``"dataframe"``.
     n_rows, n_columns : int
         Shape of ``frame``.
+    chat_roles : tuple of str
+        For a chat file (JSON records with a ``messages`` list, see :mod:`synthaudit.data.chat`), the role
+        columns made from its messages; empty otherwise.
     """
 
     frame: pd.DataFrame
@@ -83,6 +87,7 @@ class LoadedTable:
     format: str
     n_rows: int
     n_columns: int
+    chat_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,12 +150,16 @@ def load_table(source: str | os.PathLike[str] | pd.DataFrame, *, label: str, enc
         raise TypeError(f"load_table() expects a path or a DataFrame, not {type(source).__name__}")
     started = time.perf_counter()
     src = _check_file(Path(os.fspath(source)), os.fspath(source), label, encoding)
+    chat_roles: tuple[str, ...] = ()
     if src.fmt == "parquet":
         frame, sha = _read_parquet(src)
     else:
         sha, odd_quotes = _scan_text(src)
-        frame = _read_csv(src, odd_quotes) if src.fmt in _DELIMITERS else _read_json(src)
-    table = _finish(frame, src, sha)
+        if src.fmt in _DELIMITERS:
+            frame = _read_csv(src, odd_quotes)
+        else:
+            frame, chat_roles = _read_json(src)
+    table = _finish(frame, src, sha, chat_roles)
     seconds = time.perf_counter() - started
     logger.info("loaded %s table %s: %d rows x %d columns in %.2f s", label, src.shown, *table.frame.shape, seconds)
     return table
@@ -174,7 +183,7 @@ def frame_sha256(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def _finish(frame: pd.DataFrame, src: _Source, sha: str | None) -> LoadedTable:
+def _finish(frame: pd.DataFrame, src: _Source, sha: str | None, chat_roles: tuple[str, ...] = ()) -> LoadedTable:
     columns = [str(c) for c in frame.columns]
     if columns and columns[0].startswith("\ufeff"):  # pyarrow drops a BOM itself; pandas paths may not
         columns[0] = columns[0][1:]
@@ -187,7 +196,7 @@ def _finish(frame: pd.DataFrame, src: _Source, sha: str | None) -> LoadedTable:
         src.fail("has no columns, so no data to audit", "give a table with a header and data rows")
     if not frame.index.equals(pd.RangeIndex(len(frame))):
         frame = frame.reset_index(drop=True)
-    return LoadedTable(frame, src.label, src.shown, sha, src.fmt, len(frame), len(columns))
+    return LoadedTable(frame, src.label, src.shown, sha, src.fmt, len(frame), len(columns), chat_roles)
 
 
 def _check_unique(columns: list[str], src: _Source) -> None:
@@ -398,8 +407,11 @@ def _locate_csv_problem(src: _Source) -> None:
         csv.field_size_limit(previous_limit)
 
 
-def _read_json(src: _Source) -> pd.DataFrame:
-    """Read JSON lines with pyarrow, or (``.json`` only) an array of records with :mod:`json`."""
+def _read_json(src: _Source) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Read JSON lines with pyarrow, or (``.json`` only) an array of records with :mod:`json`.
+
+    Returns the frame and, for a chat file (records with a ``messages`` list), its role columns.
+    """
     with src.open_text() as handle:
         is_array = src.fmt == "json" and handle.read(65536).lstrip()[:1] == "["
     if is_array:
@@ -414,7 +426,9 @@ def _read_json(src: _Source) -> pd.DataFrame:
         bad = next((i for i, record in enumerate(records) if not isinstance(record, dict)), None)
         if bad is not None:
             src.fail(f"has a non-object at position {bad} of its array", "give an array of objects, one per row")
-        return pd.DataFrame.from_records(records)
+        if is_chat(records):
+            return chat_frame(enumerate(records, start=1), src.fail, unit="record")
+        return pd.DataFrame.from_records(records), ()
     try:
         if src.codec == "utf-8":
             with src.open_binary() as stream:
@@ -424,14 +438,19 @@ def _read_json(src: _Source) -> pd.DataFrame:
                 table = pajson.read_json(pa.BufferReader(handle.read().encode("utf-8")))
     except pa.ArrowInvalid as exc:  # a bad line, or mixed types in a column: go line by line
         logger.debug("pyarrow rejected %s (%s); reading it line by line", src.shown, exc)
-        return pd.DataFrame.from_records(list(_json_records(src)))
+        numbered = list(_json_records(src))
+        if is_chat(record for _, record in numbered):
+            return chat_frame(numbered, src.fail)
+        return pd.DataFrame.from_records([record for _, record in numbered]), ()
     except (pa.ArrowException, OSError, UnicodeError) as exc:
         src.fail(f"cannot be read ({exc})", "check the file, its format and its encoding")
-    return _table_to_pandas(table, src)
+    if MESSAGES_FIELD in table.column_names:  # a chat file: read again for the line numbers of its messages
+        return chat_frame(_json_records(src), src.fail)
+    return _table_to_pandas(table, src), ()
 
 
-def _json_records(src: _Source) -> Iterator[dict[str, Any]]:
-    """Yield the objects of a JSON lines file; raise :class:`InputError` at the first bad line."""
+def _json_records(src: _Source) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line number, object)`` of a JSON lines file; raise :class:`InputError` at the first bad line."""
     fix = "fix or remove that line (JSON lines need one complete object per line)"
     with src.open_text() as handle:
         for number, line in enumerate(handle, start=1):
@@ -443,4 +462,4 @@ def _json_records(src: _Source) -> Iterator[dict[str, Any]]:
                 src.fail(f"has invalid JSON on line {number} ({exc.msg} at column {exc.colno})", fix)
             if not isinstance(record, dict):
                 src.fail(f"has a JSON {type(record).__name__} on line {number}, not an object", fix)
-            yield record
+            yield number, record

@@ -30,7 +30,7 @@ from synthaudit.checks.balance.groups import (
     absent_only_result,
     attribute_labels,
     coding_table,
-    downgrade_if_inferred,
+    flag_sensitive_inferred,
     group_labels,
     sensitive_groups,
     shown_group,
@@ -195,7 +195,7 @@ class DownstreamFairnessCheck(Check):
     models predict a single class outright. ``fidelity.utility`` fails on the collapse.
 
     Classification only (a regression target has no selection rate: skipped); needs a holdout, a target
-    with a positive label and sensitive columns. On inferred sensitive columns a fail is reported as a
+    with a positive label and sensitive columns. On inferred sensitive columns the gate reports a fail as a
     warning; a named sensitive column missing from the synthetic data fails. Cost: ``2 × training_splits``
     boosting fits on ``max_train_rows / training_splits`` rows each (one OpenMP thread: faster for fits this
     small, same models) and a vectorised bootstrap; about 2 s on the Adult example.
@@ -466,7 +466,7 @@ class DownstreamFairnessCheck(Check):
             },
             columns=self._measured(ctx, features, target, columns),
         )
-        return downgrade_if_inferred(result, ctx)
+        return flag_sensitive_inferred(result, ctx)
 
     def _degenerate(
         self, pred: np.ndarray, splits: int, weights: list[np.ndarray], labels: tuple[str, str]

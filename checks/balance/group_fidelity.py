@@ -23,7 +23,7 @@ from synthaudit.checks.balance.groups import (
     absent_only_result,
     attribute_labels,
     coding_table,
-    downgrade_if_inferred,
+    flag_sensitive_inferred,
     group_labels,
     is_small,
     sensitive_groups,
@@ -447,7 +447,7 @@ class GroupFidelityCheck(Check):
             },
             columns=self._measured(ctx, syn, attributes, groups),
         )
-        return downgrade_if_inferred(result, ctx)
+        return flag_sensitive_inferred(result, ctx)
 
     @staticmethod
     def _measured(

@@ -51,7 +51,8 @@ import pandas as pd
 from synthaudit.check import Check, Margin, gated_metric, make_table
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
-from synthaudit.result import CheckResult, Metric, Status, Table
+from synthaudit.gate import SENSITIVE_COLUMNS, SENSITIVE_INFERRED
+from synthaudit.result import CheckResult, Metric, Table
 
 __all__ = [
     "ABSENT_METRIC",
@@ -70,7 +71,7 @@ __all__ = [
     "absent_only_result",
     "attribute_labels",
     "coding_table",
-    "downgrade_if_inferred",
+    "flag_sensitive_inferred",
     "group_labels",
     "is_small",
     "sensitive_groups",
@@ -367,21 +368,21 @@ def absent_only_result(check: Check, ctx: AuditContext, groups: SensitiveGroups)
         ),
         tables=[coding_table(ctx, groups)],
     )
-    return downgrade_if_inferred(result, ctx)
+    return flag_sensitive_inferred(result, ctx)
 
 
-def downgrade_if_inferred(result: CheckResult, ctx: AuditContext) -> CheckResult:
-    """Turn a FAIL into a WARN when the sensitive columns were inferred from names, and say so in the summary."""
-    if not ctx.data.sensitive_inferred or result.status is not Status.FAIL:
-        return result
-    return replace(
-        result,
-        status=Status.WARN,
-        summary=(
-            f"{result.summary} Downgraded from fail to warn: the sensitive columns {list(ctx.data.sensitive)} were "
-            "inferred from column names; name them with --sensitive to gate on them."
-        ),
-    )
+def flag_sensitive_inferred(result: CheckResult, ctx: AuditContext) -> CheckResult:
+    """Record on ``result`` whether its sensitive columns were inferred from column names, and which they are.
+
+    A fact for the gate (:mod:`synthaudit.gate`), which turns a fail on inferred columns into a warn and says
+    why; the check itself reports what it measured.
+    """
+    facts = {
+        **result.facts,
+        SENSITIVE_INFERRED: bool(ctx.data.sensitive_inferred),
+        SENSITIVE_COLUMNS: list(ctx.data.sensitive),
+    }
+    return replace(result, facts=facts)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from synthaudit.checks.balance.groups import (
     absent_only_result,
     attribute_labels,
     coding_table,
-    downgrade_if_inferred,
+    flag_sensitive_inferred,
     group_labels,
     is_small,
     sensitive_groups,
@@ -100,7 +100,7 @@ class OutcomeGapCheck(Check):
     Range [0, 1] for rates (lower is better, 0 for identical data; an independent sample gives about the
     SE); regression values are in standard deviations. Needs a target and sensitive columns; skips for a
     multiclass target without ``--positive-label`` and when no group is large enough. On inferred sensitive
-    columns a fail is reported as a warning; a named sensitive column missing from the synthetic data fails.
+    columns the gate reports a fail as a warning; a named sensitive column missing from the synthetic data fails.
     Cost: O(n) grouping per attribute.
     """
 
@@ -349,7 +349,7 @@ class OutcomeGapCheck(Check):
                 **_absent_columns(groups),
             },
         )
-        return downgrade_if_inferred(result, ctx)
+        return flag_sensitive_inferred(result, ctx)
 
     # ------------------------------------------------------------------ helpers
     @staticmethod

@@ -31,7 +31,7 @@ from synthaudit.checks.balance.groups import (
     absent_only_result,
     attribute_labels,
     coding_table,
-    downgrade_if_inferred,
+    flag_sensitive_inferred,
     group_labels,
     is_small,
     sensitive_groups,
@@ -119,7 +119,7 @@ class RepresentationCheck(Check):
     information, as are chi-square statistics per attribute. Small groups are listed, never merged.
 
     A named sensitive column missing from the synthetic data fails (it is named). On sensitive columns
-    inferred from column names a fail is reported as a warning. Skips when no sensitive column can be grouped.
+    inferred from column names the gate reports a fail as a warning. Skips when no sensitive column can be grouped.
     Cost: O(n) counting per attribute.
     """
 
@@ -313,7 +313,7 @@ class RepresentationCheck(Check):
                 **_absent_columns(groups),
             },
         )
-        return downgrade_if_inferred(result, ctx)
+        return flag_sensitive_inferred(result, ctx)
 
     # ------------------------------------------------------------------ presentation
     @staticmethod

@@ -21,7 +21,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_table
 from synthaudit.data.roles import Role
-from synthaudit.result import CheckResult
+from synthaudit.result import CheckResult, Export
 
 if TYPE_CHECKING:
     from synthaudit.context import AuditContext
@@ -666,6 +666,7 @@ class ExpectationSuiteCheck(Check):
         "identifiers) the synthetic data breaks. Lower is better; 0 failed whole-table rules is required."
     )
     gating_metrics: ClassVar[tuple[str, ...]] = ("worst_row_violation_share", "failed_dataset_expectation_count")
+    exports: ClassVar[tuple[str, ...]] = ("expectation_suite",)
 
     class Params(CheckParams):
         """Suite derivation and thresholds of ``constraints.expectations``."""
@@ -694,10 +695,6 @@ class ExpectationSuiteCheck(Check):
             description="Margin over the reference's worst violating-row share (share of rows).",
         )
         max_table_rows: int = Field(50, ge=1, le=1000, description="Rows of the failing-expectations table.")
-
-    def export(self, ctx: AuditContext) -> dict[str, Any]:
-        """The derived expectation suite (great-expectations JSON), for ``--export-expectations``."""
-        return ctx.shared(SUITE_KEY, lambda: derive_expectation_suite(ctx, self.params))
 
     def run(self, ctx: AuditContext) -> CheckResult:
         """Derive the suite, validate it with great-expectations, and gate on the reference."""
@@ -796,7 +793,7 @@ class ExpectationSuiteCheck(Check):
         )
         from_policy = sum(e["meta"]["synthaudit"]["origin"] == "policy" for e in entries)
         summary = self._summary(metrics, worst, failed_dataset, len(entries), from_policy)
-        return self.result(
+        result = self.result(
             metrics=metrics,
             summary=summary,
             tables=[table],
@@ -813,6 +810,7 @@ class ExpectationSuiteCheck(Check):
             },
             columns=_expected_columns(ctx, entries),
         )
+        return replace(result, export=Export("expectation_suite", suite))  # for --export-expectations
 
     @staticmethod
     def _summary(

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from synthaudit.check import Margin, gated_metric
-from synthaudit.gate import decide_gate
-from synthaudit.result import CheckResult, ErrorInfo, Status, Waiver
+from synthaudit.gate import apply_outcomes, decide_gate
+from synthaudit.policy import WaiverSpec
+from synthaudit.result import CheckResult, ErrorInfo, Status
+
+TODAY = dt.date(2026, 12, 1)
 
 
-def _result(name: str, status: Status, *, gating: bool = True, waiver: Waiver | None = None) -> CheckResult:
+def _result(name: str, status: Status, *, gating: bool = True, facts: dict[str, Any] | None = None) -> CheckResult:
     metrics = ()
     if gating:
         metrics = (
@@ -21,7 +27,7 @@ def _result(name: str, status: Status, *, gating: bool = True, waiver: Waiver | 
         metrics=metrics,
         skipped_reason="needs a holdout" if status is Status.SKIPPED else None,
         error=ErrorInfo("ValueError", "boom", "") if status is Status.ERROR else None,
-        waiver=waiver,
+        facts=facts or {},
     )
 
 
@@ -60,12 +66,52 @@ def test_no_gating_check_ran_fails():
     assert "no gating check ran" in decision.reasons[0]
 
 
+def _waiver(check: str, expires: str) -> WaiverSpec:
+    return WaiverSpec(check=check, reason="known", owner="me", expires=dt.date.fromisoformat(expires))
+
+
 def test_active_waiver_excuses_a_failure_and_expired_one_does_not():
-    active = Waiver("fidelity.a", "known", "me", "2099-01-01", active=True)
-    expired = Waiver("fidelity.a", "known", "me", "2000-01-01", active=False)
-    assert decide_gate([_result("fidelity.a", Status.FAIL, waiver=active)]).waived == ("fidelity.a",)
-    assert decide_gate([_result("fidelity.a", Status.FAIL, waiver=active)]).passed
-    assert not decide_gate([_result("fidelity.a", Status.FAIL, waiver=expired)]).passed
+    failing = [_result("fidelity.a", Status.FAIL)]
+    waived = decide_gate(failing, waivers=[_waiver("fidelity.a", "2026-12-01")], today=TODAY)
+    assert waived.passed and waived.waived == ("fidelity.a",) and not waived.warnings
+    outcome = waived.outcome("fidelity.a")
+    assert outcome is not None and outcome.waived and not outcome.fails_gate and outcome.label == "waived"
+    assert outcome.why == ("waived by me until 2026-12-01: known",)
+    expired = decide_gate(failing, waivers=[_waiver("fidelity.a", "2026-11-30")], today=TODAY)
+    assert not expired.passed and not expired.waived
+    assert "expired on 2026-11-30" in expired.warnings[0]
+    outcome = expired.outcome("fidelity.a")
+    assert outcome is not None and outcome.fails_gate and outcome.waiver is not None and not outcome.waiver.active
+
+
+def test_a_fail_on_inferred_sensitive_columns_is_downgraded_by_the_gate():
+    facts = {"sensitive_inferred": True, "sensitive_columns": ["sex"]}
+    checks = [_result("balance.a", Status.FAIL, facts=facts), _result("fidelity.b", Status.PASS)]
+    decision = decide_gate(checks)
+    assert decision.passed
+    outcome = decision.outcome("balance.a")
+    assert outcome is not None and outcome.measured is Status.FAIL and outcome.status is Status.WARN
+    assert "inferred from column names" in outcome.why[0] and "['sex']" in outcome.why[0]
+    assert not decide_gate(checks, fail_on_warn=True).passed  # a downgraded fail is a warning like any other
+    shown = apply_outcomes(checks, decision)[0]
+    assert shown.status is Status.WARN and shown.summary.endswith("name them with --sensitive to gate on them.")
+    named = decide_gate([_result("balance.a", Status.FAIL, facts={**facts, "sensitive_inferred": False})])
+    assert not named.passed
+
+
+def test_every_check_gets_an_outcome_that_says_why():
+    checks = [
+        _result("fidelity.a", Status.WARN),
+        _result("fidelity.b", Status.ERROR),
+        _result("leakage.c", Status.SKIPPED, gating=False),
+    ]
+    decision = decide_gate(checks, fail_on_warn=True, errors_fail=False, required=["leakage.c"])
+    by_name = {o.check: o for o in decision.outcomes}
+    assert list(by_name) == ["fidelity.a", "fidelity.b", "leakage.c"]
+    assert by_name["fidelity.a"].fails_gate and "fail_on_warn" in by_name["fidelity.a"].why[0]
+    assert not by_name["fidelity.b"].fails_gate and "errors_fail" in by_name["fidelity.b"].why[0]
+    assert by_name["leakage.c"].fails_gate and by_name["leakage.c"].why == ("required check skipped: needs a holdout",)
+    assert set(decision.failing) == {o.check for o in decision.outcomes if o.fails_gate}
 
 
 def test_the_decision_counts_what_was_measured():

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
 
+from synthaudit.gate import decide_gate
+from synthaudit.policy import WaiverSpec
 from synthaudit.reports.junit import render_junit, write_junit
 from synthaudit.result import AuditResult, Status
 from tests.reports.test_html import IMG, SCRIPT, adult_result, build_hostile_result  # noqa: F401  (fixture)
@@ -25,6 +28,34 @@ def _outcome(case: ET.Element) -> str:
 @pytest.fixture(scope="module")
 def hostile() -> AuditResult:
     return build_hostile_result()
+
+
+def _gated(result: AuditResult, *, fail_on_warn: bool = False, waived: bool = True) -> AuditResult:
+    """``result`` decided by the gate (outcomes included), with its checks' waivers and required list."""
+    waivers = [
+        WaiverSpec(check=w.check, reason=w.reason, owner=w.owner, expires=dt.date.fromisoformat(w.expires))
+        for c in result.checks_list
+        if waived and (w := c.waiver) is not None
+    ]
+    decision = decide_gate(
+        result.checks_list,
+        required=result.policy["required"],
+        fail_on_warn=fail_on_warn,
+        waivers=waivers,
+        today=dt.date(2026, 12, 1),
+    )
+    return replace(result, gate=decision, passed=decision.passed)
+
+
+def test_a_result_without_outcomes_reads_them_from_its_recorded_gate(hostile):
+    recorded = {name: _outcome(case) for name, case in _cases(render_junit(hostile)).items()}
+    assert recorded == {name: _outcome(case) for name, case in _cases(render_junit(_gated(hostile))).items()}
+
+
+def test_the_gates_words_reach_the_test_case(hostile):
+    strict = _cases(render_junit(_gated(hostile, fail_on_warn=True)))
+    assert "a warning fails the gate (fail_on_warn)" in strict["fidelity.detection"].find("failure").get("message")
+    assert "Gate: waived by QA" in strict["fidelity.marginals"].find("system-out").text
 
 
 def test_one_testcase_per_check_with_the_suite_as_classname(hostile):
@@ -48,18 +79,15 @@ def test_statuses_map_to_junit_elements(hostile):
     waived = cases["fidelity.marginals"].find("skipped")  # an active waiver: the gate does not fail on it
     assert waived is not None and "waived until 2027-01-01" in waived.get("message")
 
-    strict = _cases(render_junit(hostile, fail_on_warn=True))
+    strict = _cases(render_junit(_gated(hostile, fail_on_warn=True)))
     warn = strict["fidelity.detection"].find("failure")
     assert warn is not None and warn.get("type") == "warn"
     assert "auc = 0.56" in warn.get("message") and "fail if > 0.6" in warn.get("message")
 
 
 def test_a_failure_carries_the_metrics(hostile):
-    unwaived = replace(
-        hostile,
-        checks_list=tuple(replace(c, waiver=None) for c in hostile.checks_list),
-    )
-    failure = _cases(render_junit(unwaived, fail_on_warn=False))["fidelity.marginals"].find("failure")
+    unwaived = _gated(hostile, waived=False)
+    failure = _cases(render_junit(unwaived))["fidelity.marginals"].find("failure")
     assert failure is not None and failure.get("type") == "fail"
     message = failure.get("message")
     assert f"worst_distance {SCRIPT} = 0.9095" in message
@@ -68,7 +96,7 @@ def test_a_failure_carries_the_metrics(hostile):
 
 
 def test_counts_on_suites_add_up(hostile):
-    root = ET.fromstring(render_junit(hostile, fail_on_warn=True))
+    root = ET.fromstring(render_junit(_gated(hostile, fail_on_warn=True), fail_on_warn=True))
     total = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for suite in root.findall("testsuite"):
         cases = suite.findall("testcase")

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthaudit.checks.balance.group_fidelity import GroupFidelityCheck, cell_distance, grouped_distances, tvd_null
+from synthaudit.gate import apply_outcomes, decide_gate
 from synthaudit.result import Status
 from synthaudit.stats.distances import ks_statistic
 from synthaudit.testing import check_contract
@@ -54,9 +55,11 @@ def test_fails_when_one_groups_values_shift_and_names_group_and_column(adult_spl
 
 def test_inferred_sensitive_columns_warn_instead_of_failing(adult_split):
     real, holdout, synth = adult_split(6)
-    result = GroupFidelityCheck().run(
+    measured = GroupFidelityCheck().run(
         make_context(real, shift_within_group(synth, "hours_per_week", "Female", 10), holdout, target="income")
     )
+    assert measured.status is Status.FAIL and measured.facts["sensitive_inferred"]  # the gate downgrades it
+    (result,) = apply_outcomes([measured], decide_gate([measured]))
     assert result.status is Status.WARN
     assert result.metric("worst_group_column_distance").passed is False
     assert "Downgraded from fail to warn" in result.summary

@@ -16,7 +16,7 @@ from synthaudit.checks.balance.groups import (
     Attribute,
     GroupCoding,
     attribute_labels,
-    downgrade_if_inferred,
+    flag_sensitive_inferred,
     sensitive_groups,
     shown_group,
     worst_cell,
@@ -24,6 +24,7 @@ from synthaudit.checks.balance.groups import (
 from synthaudit.checks.balance.outcome_gaps import OutcomeGapCheck
 from synthaudit.checks.balance.representation import RepresentationCheck
 from synthaudit.data.roles import Role
+from synthaudit.gate import apply_outcomes, decide_gate
 from synthaudit.result import CheckResult, Status
 from tests.conftest import make_context
 
@@ -94,13 +95,16 @@ def test_intersection_labels_and_rare_suppression(adult_split):
     assert list(attribute_labels(labels, Attribute(("sex", "race")))) == ["Female & White", "Male & Black"]
 
 
-def test_downgrade_only_for_inferred_columns(adult_split):
+def test_the_gate_downgrades_only_for_inferred_columns(adult_split):
     real, holdout, synth = adult_split(12, real=1000, holdout=500, synth=500)
     failing = CheckResult(name="balance.x", suite="balance", status=Status.FAIL, summary="Bad.", description="d")
-    named = make_context(real, synth, holdout, target="income", sensitive=["sex"])
-    inferred = make_context(real, synth, holdout, target="income")
-    assert downgrade_if_inferred(failing, named).status is Status.FAIL
-    downgraded = downgrade_if_inferred(failing, inferred)
+    named = flag_sensitive_inferred(failing, make_context(real, synth, holdout, target="income", sensitive=["sex"]))
+    inferred = flag_sensitive_inferred(failing, make_context(real, synth, holdout, target="income"))
+    assert named.status is inferred.status is Status.FAIL  # the check reports what it measured
+    assert named.facts == {"sensitive_inferred": False, "sensitive_columns": ["sex"]}
+    assert inferred.facts["sensitive_inferred"] and "sex" in inferred.facts["sensitive_columns"]
+    assert apply_outcomes([named], decide_gate([named]))[0].status is Status.FAIL
+    (downgraded,) = apply_outcomes([inferred], decide_gate([inferred]))
     assert downgraded.status is Status.WARN
     assert "inferred" in downgraded.summary and "--sensitive" in downgraded.summary
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from synthaudit.checks.balance.outcome_gaps import OutcomeGapCheck, group_outcomes
+from synthaudit.gate import apply_outcomes, decide_gate
 from synthaudit.result import Status
 from synthaudit.testing import check_contract
 from tests.checks.balance.defects import flip_outcome
@@ -97,9 +98,11 @@ def test_missing_sensitive_values_and_missing_target_values(adult_split):
 
 def test_inferred_sensitive_columns_warn_instead_of_failing(adult_split):
     real, holdout, synth = adult_split(10, real=24000, holdout=12000, synth=12000)
-    result = OutcomeGapCheck().run(
+    measured = OutcomeGapCheck().run(
         make_context(real, flip_outcome(synth, "sex", "Female", 0.5), holdout, target="income")
     )
+    assert measured.status is Status.FAIL and measured.facts["sensitive_inferred"]  # the gate downgrades it
+    (result,) = apply_outcomes([measured], decide_gate([measured]))
     assert result.status is Status.WARN
     assert "Downgraded from fail to warn" in result.summary
 
