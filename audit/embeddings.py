@@ -112,12 +112,12 @@ class TextEmbedder:
             # Loading a model is not the user's progress to watch ("Loading weights" bars on stderr): quiet it,
             # then give the setting back as it was.
             bars_were_on = transformers_logging.is_progress_bar_enabled()
-            transformers_logging.disable_progress_bar()
+            transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             try:
                 self._model = SentenceTransformer(str(path), device=None, local_files_only=True)
             finally:
                 if bars_were_on:
-                    transformers_logging.enable_progress_bar()
+                    transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
         return self._model
 
     @property
