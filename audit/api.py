@@ -309,7 +309,9 @@ def audit(
     timings["reference_plausibility_seconds"] = time.perf_counter() - tick
     run = {name: classes[name] for name in selection.run}
     providers = {entry.cls.name: entry.provider for entry in checks_registry}
-    results, durations = run_checks(run, params, ctx, providers=providers, on_event=on_event)
+    results, durations = run_checks(
+        run, params, ctx, providers=providers, on_event=on_event, timeout_s=resolved_policy.timeout_s
+    )
     if export_expectations is not None:
         _write_export(results, exporters, EXPECTATION_SUITE, Path(export_expectations))
     results = [replace(r, export=None) for r in results]  # exports may hold real values: never kept

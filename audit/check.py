@@ -73,6 +73,15 @@ class CheckParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    timeout_s: float | None = Field(
+        None,
+        gt=0,
+        description=(
+            "Time budget of this check in seconds; past it the check is recorded as an error and the audit goes "
+            "on. Default: the policy's timeout_s."
+        ),
+    )
+
 
 class Margin(BaseModel):
     """How far past the reference value a metric may go before it warns or fails.

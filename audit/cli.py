@@ -122,6 +122,13 @@ def _guard(action: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         err.print("synthaudit: interrupted.", markup=False)
         raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except MemoryError:  # outside a check (a check's own MemoryError is that check's error)
+        err.print(
+            "synthaudit: error: out of memory; audit fewer rows (--max-rows N) or columns (--columns), or give the "
+            "process more memory.",
+            markup=False,
+        )
+        raise typer.Exit(ExitCode.USAGE_ERROR) from None
     except typer.Exit:
         raise
     except Exception:

@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from synthaudit.artefacts.coding import ColumnCoding
+from synthaudit.artefacts.minhash import ShingleKind, TextSignatures
 from synthaudit.artefacts.text_features import TextProjection, text_lengths
+from synthaudit.artefacts.text_stats import Vocabulary, text_statistics
 from synthaudit.data.alignment import AlignedData
 from synthaudit.data.roles import Role
 from synthaudit.embeddings import EmbeddingOptions, TextEmbedder, embeddings_unavailable_reason
@@ -84,6 +86,7 @@ class AuditContext:
         self._indexes: dict[str, ExactNeighbourIndex] = {}
         self._shared: dict[str, Any] = {}
         self._text_store: dict[str, np.ndarray] = {}
+        self._signatures: dict[tuple[str, str, str, int], TextSignatures] = {}
 
     # ------------------------------------------------------------ data views
     @property
@@ -379,6 +382,39 @@ class AuditContext:
             return texts.index.to_numpy(), vectors
 
         return self.shared(f"embeddings.{column}.{key}", compute)
+
+    def text_signatures(
+        self, column: str, key: str, *, kind: ShingleKind = "char", width: int = 5, num_perm: int = 128
+    ) -> TextSignatures:
+        """MinHash signatures of the non-missing texts of ``column`` in frame ``key`` (the one MinHash).
+
+        Computed once per column, frame and shingling for every text of the frame (each distinct normalised
+        text once); a request for fewer permutations gets the leading ones (the hash family is a counter).
+        """
+        cache_key = (column, key, kind, width)
+        cached = self._signatures.get(cache_key)
+        if cached is None or cached.signatures.shape[1] < num_perm:
+            self._emit("artefact", {"what": "minhash", "column": column, "frame": key})
+            cached = TextSignatures.build(self.frame(key)[column], kind, width, num_perm)
+            self._signatures[cache_key] = cached
+        if cached.signatures.shape[1] == num_perm:
+            return cached
+        return TextSignatures(cached.rows, cached.normalised, cached.signatures[:, :num_perm])
+
+    def text_statistics(self, column: str, key: str) -> pd.DataFrame:
+        """Per-text length and vocabulary statistics of ``column`` in frame ``key`` (rows like the frame).
+
+        Vocabulary statistics are measured against the base (real) texts, leaving a base text's own tokens
+        out when ``key`` is the base (see :mod:`synthaudit.artefacts.text_stats`). Computed once per audit.
+        """
+
+        def compute() -> pd.DataFrame:
+            vocabulary: Vocabulary = self.shared(
+                f"context.vocabulary.{column}", lambda: Vocabulary.fit(self.frame("base")[column])
+            )
+            return text_statistics(self.frame(key)[column], vocabulary, in_vocabulary=key == "base")
+
+        return self.shared(f"context.text_statistics.{column}.{key}", compute)
 
     def shared(self, key: str, factory: Callable[[], Any]) -> Any:
         """A value computed once per audit by ``factory`` and shared by every check that asks for ``key``.

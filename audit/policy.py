@@ -23,6 +23,9 @@ __all__ = ["DEFAULT_REQUIRED", "CheckPolicy", "Policy", "WaiverSpec", "load_poli
 DEFAULT_REQUIRED = ("leakage.exact_copies", "leakage.dcr")
 """DESIGN: the default required list is the installed ones of these."""
 
+DEFAULT_TIMEOUT_S = 900.0
+"""Default time budget of one check, in seconds: generous (a full audit of a million rows stays far below)."""
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -68,6 +71,12 @@ class Policy(_Strict):
     )
     max_rows: int | None = Field(None, gt=0, description="Seeded row cap per input file, for quick runs.")
     full: bool = Field(False, description="No sampling caps anywhere.")
+    timeout_s: float = Field(
+        DEFAULT_TIMEOUT_S,
+        gt=0,
+        description="Time budget of every check in seconds (a check's params.timeout_s overrides it); past it the "
+        "check is recorded as an error and the audit goes on.",
+    )
 
     def effective_required(self, installed: set[str], applicable: set[str] | None = None) -> tuple[str, ...]:
         """The required checks, resolved against the preset and the installed checks.

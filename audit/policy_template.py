@@ -21,6 +21,7 @@ fail_on_warn: false     # a warn status fails the gate
 errors_fail: true       # a check that raised fails the gate
 # max_rows: 100000      # seeded row cap per input file, for quick runs
 # full: false           # no sampling caps anywhere
+# timeout_s: 900        # time budget of each check in seconds (params.timeout_s per check); past it: error
 include_examples: false # reports never show real values unless this is true
 
 # Checks that must run: one skipped for missing needs (say, no --holdout) fails the gate.

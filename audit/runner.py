@@ -3,11 +3,38 @@
 A check that raises becomes an ``error`` result with the exception type, message and a trimmed
 traceback; the audit goes on. Progress events (``check_started`` / ``check_finished``) go to an optional
 callback, which the CLI turns into a progress bar.
+
+Time budget
+-----------
+Every check runs in a worker thread, and the runner waits for it at most its budget (the check's
+``params.timeout_s``, else the policy's ``timeout_s``, 900 s by default). Past the budget the check is
+recorded as ``error`` (``CheckTimeout``, with the budget) and the audit goes on with the next check.
+
+Why a thread rather than ``SIGALRM``: an alarm works only on the main thread of a POSIX process (the API is
+also called from notebooks, web servers and worker threads), cannot interrupt a long call into C (numpy,
+faiss, torch), so it would not enforce the budget where runaway checks spend their time, and it raises
+inside whatever the check was doing, which ``except Exception`` blocks in check code can swallow. Waiting on
+a thread always stops waiting on time.
+
+What that costs: Python cannot kill a thread. When the budget runs out the runner asks the thread to stop
+(an asynchronous exception, delivered at its next Python instruction: a check looping in Python stops
+there; one inside a single long C call stops when that call returns). Until it stops, the abandoned thread
+keeps using CPU and the memory it holds, and it may still fill a shared artefact of the context (the same
+value another check would compute; the context's caches are keyed and deterministic, so results do not
+change; a stop landing inside an artefact's factory caches nothing, and the next check that asks recomputes
+it). The thread is a daemon: it never keeps the process alive, and at exit it is discarded (the outputs are
+written before that).
+
+A check that exhausts memory raises ``MemoryError`` in its thread, which is recorded as that check's
+``error``. Ctrl-C (``KeyboardInterrupt``) interrupts the wait in the main thread and propagates (the CLI exits
+130); the worker is asked to stop the same way.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -17,10 +44,10 @@ from typing import Any
 from synthaudit.check import Check, CheckParams, Need
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
-from synthaudit.policy import Policy
+from synthaudit.policy import DEFAULT_TIMEOUT_S, Policy
 from synthaudit.result import CheckResult, ErrorInfo, Status
 
-__all__ = ["Selection", "missing_need_reason", "run_checks", "select_checks"]
+__all__ = ["CheckTimeout", "Selection", "missing_need_reason", "run_checks", "run_with_budget", "select_checks"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +98,63 @@ def missing_need_reason(need: Need, ctx: AuditContext) -> str | None:
     return None
 
 
+class CheckTimeout(Exception):
+    """A check ran past its time budget (recorded as the check's ``error``)."""
+
+
+class _Abandoned(BaseException):
+    """Raised inside a worker thread the runner stopped waiting for (a BaseException: checks cannot catch it)."""
+
+
+def _ask_to_stop(thread: threading.Thread) -> None:
+    """Raise :class:`_Abandoned` in ``thread`` at its next Python instruction (best effort, CPython only)."""
+    ident = thread.ident
+    if ident is None or not thread.is_alive():
+        return
+    try:
+        set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+    except AttributeError:  # not CPython: the thread runs on until it finishes
+        return
+    set_async_exc(ctypes.c_ulong(ident), ctypes.py_object(_Abandoned))
+
+
+def run_with_budget(check: Check, ctx: AuditContext, budget_s: float) -> CheckResult:
+    """``check.run(ctx)`` in a daemon worker thread, waiting at most ``budget_s`` seconds.
+
+    Returns the check's result or raises what it raised; raises :class:`CheckTimeout` past the budget, and
+    propagates ``KeyboardInterrupt`` from the wait. Either way an unfinished worker is asked to stop.
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            try:
+                outcome["result"] = check.run(ctx)
+            except BaseException as exc:  # handed to the main thread, which decides
+                outcome["error"] = exc
+        except _Abandoned:  # the stop request landed after the check ended: nothing to report
+            pass
+
+    worker = threading.Thread(target=work, name=f"synthaudit:{check.name}", daemon=True)
+    worker.start()
+    try:
+        worker.join(budget_s)
+    except BaseException:
+        _ask_to_stop(worker)
+        raise
+    if worker.is_alive():
+        _ask_to_stop(worker)
+        raise CheckTimeout(
+            f"the check ran past its time budget of {budget_s:g} s and was abandoned; raise timeout_s in the "
+            f"policy (checks.{check.name}.params.timeout_s, or timeout_s for every check), or sample less "
+            "(--max-rows)."
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    result: CheckResult = outcome["result"]
+    return result
+
+
 def _error_result(check: Check, exc: BaseException) -> CheckResult:
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
     text = "".join(lines)
@@ -94,8 +178,12 @@ def run_checks(
     *,
     providers: Mapping[str, str] | None = None,
     on_event: EventCallback | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> tuple[list[CheckResult], dict[str, float]]:
-    """Run ``checks`` in name order on ``ctx``; return their results and durations in seconds."""
+    """Run ``checks`` in name order on ``ctx``; return their results and durations in seconds.
+
+    Each check gets its ``params.timeout_s`` seconds, else ``timeout_s`` (see the module docstring).
+    """
     results: list[CheckResult] = []
     durations: dict[str, float] = {}
     emit = on_event or (lambda event, payload: None)
@@ -109,7 +197,8 @@ def run_checks(
             result = check.skip("; ".join(reasons))
         else:
             try:
-                result = check.run(ctx)
+                budget = check.params.timeout_s if check.params.timeout_s is not None else timeout_s
+                result = run_with_budget(check, ctx, budget)
             except KeyboardInterrupt:
                 raise
             except Exception as exc:

@@ -225,6 +225,43 @@ def _coerce(values: pd.Series, role: Role) -> tuple[pd.Series, int, int]:
     return _as_strings(values), 0, 0
 
 
+_NESTED = (list, tuple, dict, set, np.ndarray)
+
+
+def _holds_nested(values: pd.Series) -> bool:
+    """Whether any cell holds a list, dict, set or array (Parquet structs and lists, nested JSON)."""
+    dtype = values.dtype
+    pyarrow_dtype = getattr(dtype, "pyarrow_dtype", None)
+    if pyarrow_dtype is not None:
+        import pyarrow as pa
+
+        return bool(pa.types.is_nested(pyarrow_dtype))
+    if not pd.api.types.is_object_dtype(dtype):
+        return False
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer", "unknown-array"):
+        return False
+    return any(isinstance(v, _NESTED) for v in values.to_numpy())
+
+
+def _reject_nested(tables: dict[str, LoadedTable | None], columns: Sequence[str]) -> None:
+    """Bad input when a compared column holds nested values: no check can compare lists or records."""
+    for side, table in tables.items():
+        if table is None:
+            continue
+        nested = [c for c in columns if c in table.frame.columns and _holds_nested(table.frame[c])]
+        if nested:
+            hint = (
+                " JSON input must hold one flat object per row (JSON lines, or an array of records)."
+                if table.format.startswith("json")
+                else ""
+            )
+            raise InputError(
+                f"the {side} file {table.source!r} has nested values (lists, records or arrays) in the column(s) "
+                f"{nested[:10]}; synthaudit compares flat columns. Flatten them into one column per field, or "
+                f"leave them out with --columns.{hint}"
+            )
+
+
 def align(
     real: LoadedTable,
     synth: LoadedTable,
@@ -288,6 +325,7 @@ def align(
             f"the policy sets roles for {unknown}, which are not columns of both the real file {real.source!r} and "
             f"the synthetic file {synth.source!r}; fix the column names under `roles:`."
         )
+    _reject_nested({"real": real, "synthetic": synth, "holdout": holdout}, common)
     forced_text = [c for c in (*text, *real.chat_roles, *(c for pair in declared_pairs for c in pair)) if c in common]
     inferred = infer_roles(real.frame[common], text=list(dict.fromkeys(forced_text)), ids=ids, overrides=roles)
     kept_pairs = tuple(p for p in declared_pairs if p[0] in common and p[1] in common)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pacompute
@@ -423,12 +424,19 @@ def _read_json(src: _Source) -> tuple[pd.DataFrame, tuple[str, ...]]:
                     f"is not valid JSON: {exc.msg} on line {exc.lineno}, column {exc.colno}",
                     "fix the JSON (an array of objects, or one object per line)",
                 )
+            except RecursionError:
+                src.fail("has JSON nested too deeply to read", "give an array of flat objects, one per row")
         bad = next((i for i, record in enumerate(records) if not isinstance(record, dict)), None)
         if bad is not None:
             src.fail(f"has a non-object at position {bad} of its array", "give an array of objects, one per row")
         if is_chat(records):
             return chat_frame(enumerate(records, start=1), src.fail, unit="record")
         return pd.DataFrame.from_records(records), ()
+    if _unsafe_for_pyarrow(src, JSON_MAX_DEPTH):
+        numbered = list(_json_records(src))
+        if is_chat(record for _, record in numbered):
+            return chat_frame(numbered, src.fail)
+        return pd.DataFrame.from_records([record for _, record in numbered]), ()
     try:
         if src.codec == "utf-8":
             with src.open_binary() as stream:
@@ -449,6 +457,55 @@ def _read_json(src: _Source) -> tuple[pd.DataFrame, tuple[str, ...]]:
     return _table_to_pandas(table, src), ()
 
 
+JSON_MAX_DEPTH = 1000
+"""Deepest bracket nesting in a JSON lines file handed to pyarrow (whose parser recurses in C and overflows its
+stack somewhere past 10,000 levels, killing the process); deeper files are read with :mod:`json`."""
+
+_BRACKET_STEP = np.zeros(256, dtype=np.int32)
+_BRACKET_STEP[[ord("["), ord("{")]] = 1
+_BRACKET_STEP[[ord("]"), ord("}")]] = -1
+_BLANK = np.zeros(256, dtype=bool)
+_BLANK[[ord(" "), ord("\t"), ord("\r"), ord("\n"), 0xEF, 0xBB, 0xBF]] = True  # whitespace, and the UTF-8 BOM
+
+
+def _unsafe_for_pyarrow(src: _Source, max_depth: int) -> bool:
+    """Whether a JSON lines file may crash pyarrow's reader (a scan of a few milliseconds per MB).
+
+    Unsafe: a line that does not start with ``{`` (pyarrow 26 segfaults on a file starting with ``null``), or
+    brackets nesting deeper than ``max_depth`` (its parser recurses in C and overflows the stack past about
+    10,000 levels).
+
+    Depth is over-estimated, never under-estimated: the depth at a byte is bounded by its bracket level minus
+    the lowest level before it, and brackets inside strings count too. A false alarm only costs the slower
+    reader (:mod:`json`, which reports bad lines precisely).
+    """
+    level = 0  # the bracket level at the end of the previous chunk, above the lowest level so far
+    line_started = False  # whether the line running into this chunk has shown a non-blank byte
+    with src.open_binary() as stream:
+        while chunk := stream.read(1 << 22):  # 4 MiB: a few int32 arrays of that length stay small
+            codes = np.frombuffer(chunk, dtype=np.uint8)
+            levels = np.cumsum(_BRACKET_STEP[codes], dtype=np.int32)
+            levels += level
+            floors = np.minimum(np.minimum.accumulate(levels), 0)
+            if int((levels - floors).max()) > max_depth:
+                return True
+            level = int(levels[-1] - floors[-1])
+            lines = np.cumsum(codes == ord("\n"))  # line number (within the chunk) of every byte
+            filled = np.flatnonzero(~_BLANK[codes])
+            if len(filled):
+                firsts = filled[np.r_[True, lines[filled][1:] != lines[filled][:-1]]]
+                if line_started and lines[firsts[0]] == 0:
+                    firsts = firsts[1:]
+                if (codes[firsts] != ord("{")).any():
+                    return True
+            last_line = lines[-1]
+            if len(filled) and lines[filled[-1]] == last_line:
+                line_started = True
+            elif last_line > 0:
+                line_started = False
+    return False
+
+
 def _json_records(src: _Source) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, object)`` of a JSON lines file; raise :class:`InputError` at the first bad line."""
     fix = "fix or remove that line (JSON lines need one complete object per line)"
@@ -460,6 +517,8 @@ def _json_records(src: _Source) -> Iterator[tuple[int, dict[str, Any]]]:
                 record = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as exc:
                 src.fail(f"has invalid JSON on line {number} ({exc.msg} at column {exc.colno})", fix)
+            except RecursionError:
+                src.fail(f"has JSON nested too deeply to read on line {number}", "give one flat object per line")
             if not isinstance(record, dict):
                 src.fail(f"has a JSON {type(record).__name__} on line {number}, not an object", fix)
             yield number, record

@@ -46,6 +46,20 @@ def _model(params: BoostingSettings, categorical: np.ndarray, seed: int) -> Hist
     )
 
 
+def _no_empty_columns(train: np.ndarray) -> np.ndarray:
+    """``train`` with its all-missing columns set to 0.
+
+    scikit-learn's histogram binning crashes on a column without any value; either way such a column carries
+    nothing the model could use.
+    """
+    empty = np.isnan(train).all(axis=0)
+    if not empty.any():
+        return train
+    out = train.copy()
+    out[:, empty] = 0.0
+    return out
+
+
 @dataclass(frozen=True)
 class ClassifierTest:
     """One classifier two-sample test: per-fold AUCs and their SE, out-of-fold scores, the first fold's model."""
@@ -82,7 +96,7 @@ def classifier_two_sample_test(
     first_test = np.empty(0, dtype=np.int64)
     aucs, variances, test_share = [], [], []
     for fold, (train, test) in enumerate(folds.split(features, labels)):
-        model = _model(params, categorical, seed + fold).fit(features[train], labels[train])
+        model = _model(params, categorical, seed + fold).fit(_no_empty_columns(features[train]), labels[train])
         scores[test] = model.predict_proba(features[test])[:, 1]
         auc = roc_auc(scores[test], labels[test])
         n_pos = int(labels[test].sum())

@@ -1,44 +1,45 @@
-"""``diversity.duplicates``: repeated rows, and near-duplicate or low-variety text, inside the synthetic data.
+"""``diversity.duplicates``: repeated rows, and near-duplicate, templated or low-variety text in the synthetic data.
 
 A generator that collapses repeats itself: whole rows come out several times, or (for text) one template
-sentence comes back with small variations. Every statistic here is computed *inside* one sample (the
-synthetic candidate, or the reference candidate at the same size), never between the synthetic and the
-real data: copies of real records are ``leakage.exact_copies``' business.
+sentence comes back with small variations, or many texts open with the same boilerplate ("As an AI language
+model …", "Sure! Here is …"). Every statistic here is computed *inside* one sample (the synthetic candidate,
+or the reference candidate at the same size), never between the synthetic and the real data: copies of real
+records are ``leakage.exact_copies``' business.
 
 Near-duplicate search (MinHash LSH)
 -----------------------------------
-Texts are normalised (NFKC, lower case, punctuation replaced by spaces, whitespace collapsed) and cut into
-character 5-gram shingles. Shingles are hashed into 64 bits (a polynomial rolling hash over the code points
-of all texts at once, then the splitmix64 finaliser). A MinHash signature has 128 values: for each seeded
-(a, b), the minimum over the text's shingles of the multiply-add-shift hash ((a·x + b) mod 2⁶⁴) >> 32 of
-the shingle's 32-bit key x. That family is strongly universal, like the (a·x + b) mod (2⁶¹ − 1) of
-``datasketch.MinHash``, but numpy evaluates it exactly with wrapping uint64 arithmetic, in one vectorised
-pass over every shingle of every text per permutation, where ``datasketch`` needs one Python call per text
-(too slow for 100,000 texts). Locality-sensitive hashing splits the signature into 32 bands of 4 values;
-texts sharing a band are candidates (a pair at Jaccard 0.8 becomes one with probability
-1 − (1 − 0.8⁴)³² > 0.9999999). Within a band bucket only neighbours in a seeded random order are paired, so a
-template repeated thousands of times costs O(n) pairs per band, not the O(n²) of querying every member's
-bucket (``datasketch.MinHashLSH.query``). Candidates whose signature agreement is far below the threshold are
-dropped; the rest are verified by their exact Jaccard similarity on the 64-bit shingle hashes. Identical
-normalised texts are grouped before the search. 100,000 short texts take about ten seconds on a busy
-two-core machine.
+Texts are normalised, shingled (character 5-grams) and signed by the one MinHash of
+:mod:`synthaudit.artefacts.minhash` (128 values, fixed hash family), cached on the audit context per column
+and frame and shared with ``leakage.text_near_duplicates``. Locality-sensitive hashing splits the signature
+into 32 bands of 4 values; texts sharing a band are candidates (a pair at Jaccard 0.8 becomes one with
+probability 1 − (1 − 0.8⁴)³² > 0.9999999). Within a band bucket only neighbours in a seeded random order are
+paired, so a template repeated thousands of times costs O(n) pairs per band, not O(n²). Candidates whose
+signature agreement is far below the threshold are dropped; the rest are verified by their exact Jaccard
+similarity of shingle sets. Identical normalised texts are grouped before the search.
 """
 
 from __future__ import annotations
 
 import lzma
 import math
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from synthaudit.artefacts.fingerprints import row_fingerprints
+from synthaudit.artefacts.minhash import (
+    ShingleSets,
+    band_keys,
+    mix64,
+    pair_jaccard,
+    sorted_unique,
+    text_signatures,
+)
+from synthaudit.artefacts.text_stats import Openings, shared_openings, tokenise
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -59,10 +60,7 @@ __all__ = [
     "compression_ratio",
     "distinct_n",
     "duplicate_rate",
-    "minhash_signatures",
     "near_duplicate_clusters",
-    "normalise_texts",
-    "shingle_hashes",
 ]
 
 EVIDENCE_CAP = 20
@@ -75,27 +73,9 @@ CANDIDATE_SLACK = 0.15
 """Candidates whose signature agreement is this far below the Jaccard threshold are not verified (> 4 SD)."""
 JACKKNIFE_GROUPS = 20
 """Groups of texts left out in turn for the jackknife standard error of distinct-n."""
-_SEPARATOR = "\ue000"
-_PUNCTUATION = re.compile(r"(?:[^\w\s\ue000]|_)+")
+OPENING_CHARS = 60
+"""Repeated synthetic openings are shown cut to this many characters."""
 _POLY = np.uint64(0x100000001B3)
-_PAD = "\x00"
-
-
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """The splitmix64 finaliser (a bijection of uint64 with good avalanche), elementwise, wrapping."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def _unique(values: np.ndarray) -> np.ndarray:
-    """Sorted distinct values (sort-based: numpy 2's hash-based ``np.unique`` is far slower on uint64)."""
-    ordered = np.sort(values)
-    if len(ordered) == 0:
-        return ordered
-    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
 
 
 def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,110 +88,17 @@ def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[first], inverse
 
 
-def normalise_texts(texts: Sequence[str] | pd.Series) -> list[str]:
-    """NFKC, lower case, punctuation and symbols replaced by spaces, whitespace collapsed and trimmed.
-
-    Done on one joined string (a private-use separator between texts), so 100,000 texts take well under
-    a second.
-    """
-    joined = _SEPARATOR.join(str(t).replace(_SEPARATOR, " ") for t in texts)
-    joined = unicodedata.normalize("NFKC", joined).lower()
-    joined = _PUNCTUATION.sub(" ", joined)
-    return [" ".join(t.split()) for t in joined.split(_SEPARATOR)] if len(texts) else []
-
-
-def shingle_hashes(texts: Sequence[str], width: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of every character ``width``-gram of every text, and the per-text offsets.
-
-    Returns ``(hashes, offsets)``: the shingles of text ``i`` are ``hashes[offsets[i]:offsets[i + 1]]``.
-    A text shorter than ``width`` (also the empty text) is padded and has exactly one shingle, so every
-    text has at least one. A polynomial rolling hash over the UTF-32 code points of all texts at once,
-    then the splitmix64 finaliser: deterministic across runs and machines (no salted ``hash()``).
-    """
-    if len(texts) == 0:
-        return np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64)
-    padded = [t if len(t) >= width else t + _PAD * (width - len(t)) for t in texts]
-    lengths = np.fromiter((len(t) for t in padded), dtype=np.int64, count=len(padded))
-    codes = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    windows = len(codes) - width + 1
-    rolling = np.zeros(windows, dtype=np.uint64)
-    for k in range(width):
-        rolling *= _POLY
-        rolling += codes[k : k + windows]
-    counts = lengths - width + 1
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    text_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    positions = np.arange(offsets[-1], dtype=np.int64) + np.repeat(text_starts - offsets[:-1], counts)
-    return _mix64(rolling[positions]), offsets
-
-
-def _permutations(rng: np.random.Generator, num_perm: int = NUM_PERM) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded (a, b) of the multiply-add-shift hash family: a odd, both 64-bit."""
-    a = rng.integers(0, 2**64, size=num_perm, dtype=np.uint64, endpoint=False) | np.uint64(1)
-    b = rng.integers(0, 2**64, size=num_perm, dtype=np.uint64, endpoint=False)
-    return a, b
-
-
-def minhash_signatures(hashes: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """MinHash signatures (texts × permutations, uint32): per (a, b), the minimum over a text's shingles.
-
-    Each permutation is the multiply-add-shift hash ((a·x + b) mod 2⁶⁴) >> 32 of the shingle's 32-bit key
-    x (the high half of its 64-bit hash), a strongly universal family that numpy evaluates exactly with
-    wrapping uint64 arithmetic, in place, one pass over all shingles of all texts per permutation. Every
-    text must have at least one shingle (see :func:`shingle_hashes`).
-    """
-    n = len(offsets) - 1
-    signatures = np.empty((n, len(a)), dtype=np.uint32)
-    if n == 0:
-        return signatures
-    keys = hashes >> np.uint64(32)
-    starts = offsets[:-1]
-    buffer = np.empty_like(keys)
-    for k in range(len(a)):
-        np.multiply(keys, a[k], out=buffer)
-        np.add(buffer, b[k], out=buffer)
-        np.right_shift(buffer, np.uint64(32), out=buffer)
-        signatures[:, k] = np.minimum.reduceat(buffer, starts)
-    return signatures
-
-
-def _band_keys(signatures: np.ndarray, band: int, rows: int) -> np.ndarray:
-    block = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
-    key = np.full(len(signatures), np.uint64(band), dtype=np.uint64)
-    for j in range(block.shape[1]):
-        key = _mix64(key * _POLY + block[:, j])
-    return key
-
-
 def _candidate_pairs(signatures: np.ndarray, rng: np.random.Generator, bands: int = BANDS) -> np.ndarray:
     """Pairs (i < j) of texts sharing an LSH band, neighbours in a random order within each bucket."""
-    n, num_perm = signatures.shape
-    rows = num_perm // bands
+    n = len(signatures)
     found = []
-    for band in range(bands):
-        keys = _band_keys(signatures, band, rows)
+    for keys in band_keys(signatures, bands):
         order = np.lexsort((rng.permutation(n), keys))
         same = keys[order[1:]] == keys[order[:-1]]
         left, right = order[:-1][same], order[1:][same]
         found.append(np.minimum(left, right) * n + np.maximum(left, right))
-    codes = _unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    codes = sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     return np.stack([codes // n, codes % n], axis=1)
-
-
-def _exact_jaccard(hashes: np.ndarray, offsets: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    sets: dict[int, set[int]] = {}
-
-    def shingles(i: int) -> set[int]:
-        if i not in sets:
-            sets[i] = set(hashes[offsets[i] : offsets[i + 1]].tolist())
-        return sets[i]
-
-    out = np.empty(len(pairs), dtype=np.float64)
-    for row, (i, j) in enumerate(pairs.tolist()):
-        a, b = shingles(i), shingles(j)
-        inter = len(a & b)
-        out[row] = inter / (len(a) + len(b) - inter)
-    return out
 
 
 @dataclass(frozen=True)
@@ -245,13 +132,14 @@ def near_duplicate_clusters(
     threshold: float,
     rng: np.random.Generator,
     width: int = 5,
-    num_perm: int = NUM_PERM,
     bands: int = BANDS,
+    signatures: np.ndarray | None = None,
 ) -> NearDuplicates:
     """Find near-duplicate texts inside one sample: MinHash LSH candidates verified by exact Jaccard.
 
     Identical normalised texts are grouped first (they are near-duplicates of each other); LSH runs on
-    the distinct texts. ``rng`` draws the MinHash permutations and the order within buckets.
+    the distinct texts. ``signatures`` (texts × permutations, from :mod:`synthaudit.artefacts.minhash`) are
+    computed when not given; ``rng`` draws the order within buckets.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -259,19 +147,26 @@ def near_duplicate_clusters(
     n = len(normalised)
     codes, uniques = pd.factorize(pd.Series(list(normalised), dtype=object))
     u = len(uniques)
-    a, b = _permutations(rng, num_perm)
     edges = np.zeros((0, 2), dtype=np.int64)
     if u >= 2:
-        hashes, offsets = shingle_hashes(list(uniques), width)
-        signatures = minhash_signatures(hashes, offsets, a, b)
-        pairs = _candidate_pairs(signatures, rng, bands)
+        distinct = [str(t) for t in uniques]
+        if signatures is None:
+            sigs = text_signatures(distinct, "char", width, NUM_PERM)
+        else:
+            first = np.zeros(u, dtype=np.int64)
+            first[codes[::-1]] = np.arange(n)[::-1]
+            sigs = signatures[first]
+        pairs = _candidate_pairs(sigs, rng, bands)
         if len(pairs):
             agreement = np.empty(len(pairs), dtype=np.float64)
             for start in range(0, len(pairs), 65536):
                 chunk = pairs[start : start + 65536]
-                agreement[start : start + 65536] = (signatures[chunk[:, 0]] == signatures[chunk[:, 1]]).mean(axis=1)
+                agreement[start : start + 65536] = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
             pairs = pairs[agreement >= threshold - CANDIDATE_SLACK]
-            edges = pairs[_exact_jaccard(hashes, offsets, pairs) >= threshold]
+            involved = sorted_unique(pairs.ravel())
+            sets = ShingleSets.build([distinct[i] for i in involved], "char", width)
+            left, right = np.searchsorted(involved, pairs[:, 0]), np.searchsorted(involved, pairs[:, 1])
+            edges = pairs[pair_jaccard(sets, sets, left, right) >= threshold]
     # Texts are nodes n.. n+u-1 for the distinct strings; each text links to its string's node.
     rows = np.concatenate([np.arange(n), edges[:, 0] + n])
     cols = np.concatenate([codes + n, edges[:, 1] + n])
@@ -290,15 +185,14 @@ def duplicate_rate(fingerprints: np.ndarray) -> float:
     """Share of rows that repeat an earlier row of the same sample: 1 − distinct / n (0 for no rows)."""
     if len(fingerprints) == 0:
         return 0.0
-    return 1.0 - len(_unique(fingerprints)) / len(fingerprints)
+    return 1.0 - len(sorted_unique(fingerprints)) / len(fingerprints)
 
 
 def _token_ids(normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(token codes, text position of each token) of the whitespace tokens of normalised texts, in order."""
-    lengths = np.fromiter((t.count(" ") + 1 if t else 0 for t in normalised), dtype=np.int64, count=len(normalised))
-    flat = " ".join(t for t in normalised if t).split(" ") if lengths.sum() else []
-    codes, _ = pd.factorize(np.asarray(flat, dtype=object))
-    return codes.astype(np.uint64), np.repeat(np.arange(len(lengths)), lengths)
+    tokens, counts = tokenise(normalised)
+    codes, _ = pd.factorize(tokens)
+    return codes.astype(np.uint64), np.repeat(np.arange(len(counts)), counts)
 
 
 def _ngram_codes(tokens: np.ndarray, text_of: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -309,7 +203,7 @@ def _ngram_codes(tokens: np.ndarray, text_of: np.ndarray, n: int) -> tuple[np.nd
     inside = text_of[:count] == text_of[n - 1 :]
     code = np.zeros(count, dtype=np.uint64)
     for k in range(n):
-        code = _mix64(code * _POLY + tokens[k : k + count])
+        code = mix64(code * _POLY + tokens[k : k + count])
     return code[inside], text_of[:count][inside]
 
 
@@ -332,7 +226,7 @@ def distinct_n(
         return distinct / total, 0.0
     k = int(groups.max()) + 1
     g = groups[owner].astype(np.int64)
-    seen = _unique(inverse * k + g)
+    seen = sorted_unique(inverse * k + g)
     code_of, group_of = seen // k, seen % k
     groups_per_code = np.bincount(code_of, minlength=distinct)
     lost = np.bincount(group_of[groups_per_code[code_of] == 1], minlength=k)
@@ -360,8 +254,6 @@ def compression_ratio(texts: Sequence[str], max_bytes: int) -> float:
     return len(lzma.compress(raw, format=lzma.FORMAT_RAW, filters=filters)) / len(raw)
 
 
-
-
 @dataclass(frozen=True)
 class _TextSide:
     """Statistics of one side's text sample."""
@@ -370,21 +262,24 @@ class _TextSide:
     near: NearDuplicates
     distinct: tuple[tuple[float, float], ...]
     compression: float
+    openings: Openings
 
 
 def _text_side(
     texts: pd.Series,
     normalised: list[str],
+    signatures: np.ndarray,
     *,
-    threshold: float,
-    width: int,
+    p: DuplicateCheck.Params,
     budget: int,
     max_bytes: int,
     rng: np.random.Generator,
 ) -> _TextSide:
-    """Near-duplicates, distinct-1/2/3 at ``budget`` tokens and the compression ratio of a shuffled sample."""
+    """Near-duplicates, distinct-1/2/3 at ``budget`` tokens, shared openings and the compression ratio."""
     raw = texts.tolist()
-    near = near_duplicate_clusters(normalised, threshold=threshold, rng=rng, width=width)
+    near = near_duplicate_clusters(
+        normalised, threshold=p.near_duplicate_jaccard, rng=rng, width=p.shingle_chars, signatures=signatures
+    )
     tokens, text_of = _token_ids(normalised)
     tokens, text_of = tokens[:budget], text_of[:budget]
     groups = np.arange(len(raw)) % JACKKNIFE_GROUPS
@@ -394,6 +289,7 @@ def _text_side(
         near=near,
         distinct=distinct,
         compression=compression_ratio(raw, max_bytes),
+        openings=shared_openings(normalised, p.opening_tokens, top=p.openings_shown),
     )
 
 
@@ -426,14 +322,22 @@ class DuplicateCheck(Check):
         budget (both sides truncated to the smaller side's number of tokens; n-grams never cross texts).
         Range (0, 1], higher is better; lower when phrases repeat. Standard error: √2 × the reference's
         delete-a-group jackknife error (20 groups of texts). Distinct-1 and distinct-3 are information.
+      - ``shared_opening_share`` (gating, worst column): share of texts whose first ``opening_tokens``
+        words (4; normalised) another text of the same sample shares — templates and boilerplate ("as an
+        ai language model …", "sure here is …"). Range [0, 1], lower is better; texts shorter than the
+        opening never share one. Standard error as for near-duplicates: √(2 Σ size²) / n over the
+        reference's groups of texts sharing an opening. The most repeated synthetic openings are listed
+        (synthetic text cut to 60 characters, at most ``openings_shown``), with how many reference texts
+        open alike (a count: real text is never shown).
       - ``lzma_compression_ratio`` (information): compressed / raw bytes of the shuffled sample joined by
         newlines, both sides cut to the same number of bytes (at most ``compression_bytes``); lower means
         more repetitive, also across texts far apart.
 
       Ratios synthetic / reference are reported for distinct-1/2/3 and the compression ratio (1 is ideal).
 
-    Evidence: row numbers of synthetic rows that repeat an earlier row, and of the largest groups of
-    near-duplicate synthetic texts (no text is copied into the result). Skips when a candidate side has
+    Evidence: row numbers of synthetic rows that repeat an earlier row, of the largest groups of
+    near-duplicate synthetic texts, and of synthetic texts sharing their opening (no text is copied into
+    the evidence; only the repeated synthetic openings, cut, appear in a table). Skips when a candidate side has
     fewer than two rows, or no non-identifier column holds a value in the real data. Cost: hashing, O(n);
     text: O(characters × 128) for MinHash plus a linear number of verified candidate pairs, a few seconds
     for 20,000 texts per side.
@@ -449,7 +353,12 @@ class DuplicateCheck(Check):
         "the same phrases over and over — compared with real data of the same size. Lower repetition is better; "
         "a clear excess means the generator collapsed onto a few patterns or templates."
     )
-    gating_metrics: ClassVar[tuple[str, ...]] = ("exact_duplicate_rate", "near_duplicate_share", "distinct_2")
+    gating_metrics: ClassVar[tuple[str, ...]] = (
+        "exact_duplicate_rate",
+        "near_duplicate_share",
+        "distinct_2",
+        "shared_opening_share",
+    )
 
     class Params(CheckParams):
         """Thresholds and sample sizes of ``diversity.duplicates``."""
@@ -473,6 +382,16 @@ class DuplicateCheck(Check):
             description="Jaccard similarity of shingle sets at which two texts are near-duplicates.",
         )
         shingle_chars: int = Field(5, ge=2, le=20, description="Characters per shingle (character n-gram).")
+        opening_tokens: int = Field(
+            4, ge=1, le=20, description="Words that make a text's opening (templates and boilerplate)."
+        )
+        opening_margin: Margin = Field(
+            Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.02, fail_floor=0.03),
+            description="Margin over the reference's share of texts sharing their opening (share of texts).",
+        )
+        openings_shown: int = Field(
+            5, ge=0, le=20, description="Most repeated synthetic openings listed (cut to 60 characters)."
+        )
         text_sample_rows: int = Field(
             20_000, ge=100, description="Texts per side and column (seeded sample) unless --full."
         )
@@ -515,7 +434,7 @@ class DuplicateCheck(Check):
         tables: list[Table] = []
         figures: list[FigureSpec] = []
         measured = {c: ctx.roles[c].value + " (row fingerprint)" for c in columns}
-        text_rows, cluster_rows, near_gates, distinct_gates = [], [], [], []
+        text_rows, cluster_rows, near_gates, distinct_gates, opening_gates, opening_rows = [], [], [], [], [], []
         rng = ctx.rng(self.name)
         for column in ctx.data.text:
             syn_texts = syn[column].dropna().astype(str)
@@ -528,20 +447,27 @@ class DuplicateCheck(Check):
                 continue
             syn_texts = syn_texts.iloc[rng.permutation(len(syn_texts))[:k]]
             ref_texts = ref_texts.iloc[rng.permutation(len(ref_texts))[:k]]
-            normalised = [normalise_texts(texts.tolist()) for texts in (syn_texts, ref_texts)]
+            signed = [
+                ctx.text_signatures(column, key, width=p.shingle_chars, num_perm=NUM_PERM)
+                for key in ("synthetic_candidate", "reference_candidate")
+            ]
+            positions = [sig.positions(t.index) for sig, t in zip(signed, (syn_texts, ref_texts), strict=True)]
+            normalised = [sig.normalised[at].tolist() for sig, at in zip(signed, positions, strict=True)]
             budget = min(_token_count(texts) for texts in normalised)
             max_bytes = min(_byte_count(syn_texts), _byte_count(ref_texts), p.compression_bytes)
             sides = [
                 _text_side(
                     texts,
                     normalised_texts,
-                    threshold=p.near_duplicate_jaccard,
-                    width=p.shingle_chars,
+                    sig.signatures[at],
+                    p=p,
                     budget=budget,
                     max_bytes=max_bytes,
                     rng=rng,
                 )
-                for texts, normalised_texts in zip((syn_texts, ref_texts), normalised, strict=True)
+                for texts, normalised_texts, sig, at in zip(
+                    (syn_texts, ref_texts), normalised, signed, positions, strict=True
+                )
             ]
             s, r = sides
             near_se = math.sqrt(2.0 * max(r.near.null_variance, 4.0 / (k * k)))
@@ -566,8 +492,21 @@ class DuplicateCheck(Check):
                 value_range=(0.0, 1.0),
                 description=f"distinct bigrams per bigram at an equal token budget (column {column!r})",
             )
+            opening_metric = gated_metric(
+                "shared_opening_share",
+                value=s.openings.share,
+                reference=r.openings.share,
+                standard_error=math.sqrt(2.0 * max(r.openings.null_variance, 4.0 / (k * k))),
+                margin=p.opening_margin,
+                direction="lower_is_better",
+                value_range=(0.0, 1.0),
+                description=f"share of synthetic texts whose first {p.opening_tokens} words another synthetic "
+                f"text shares (column {column!r})",
+            )
             near_gates.append((_badness(near_metric), column, near_metric, s, r))
-            measured[column] = "text (row fingerprint, MinHash near-duplicates, distinct-n, compression)"
+            opening_gates.append((_badness(opening_metric), column, opening_metric, s, r))
+            opening_rows += _opening_rows(column, s, normalised[1], k)
+            measured[column] = "text (row fingerprint, MinHash near-duplicates, distinct-n, openings, compression)"
             distinct_gates.append((_badness(distinct_metric), column, distinct_metric, s, r))
             text_rows.append(
                 {
@@ -577,6 +516,11 @@ class DuplicateCheck(Check):
                     "reference_near_duplicate_share": r.near.share,
                     "largest_near_duplicate_group": int(s.near.cluster_sizes[0]) if len(s.near.cluster_sizes) else 0,
                     "reference_largest_group": int(r.near.cluster_sizes[0]) if len(r.near.cluster_sizes) else 0,
+                    "shared_opening_share": s.openings.share,
+                    "reference_shared_opening_share": r.openings.share,
+                    "largest_shared_opening_group": int(s.openings.group_sizes[0])
+                    if len(s.openings.group_sizes)
+                    else 0,
                     "token_budget": budget,
                     **{f"distinct_{n}": s.distinct[n - 1][0] for n in (1, 2, 3)},
                     **{f"reference_distinct_{n}": r.distinct[n - 1][0] for n in (1, 2, 3)},
@@ -601,9 +545,11 @@ class DuplicateCheck(Check):
         if near_gates:
             _, near_col, near_metric, s, r = max(near_gates, key=lambda g: g[0])
             _, distinct_col, distinct_metric, ds, dr = max(distinct_gates, key=lambda g: g[0])
+            _, opening_col, opening_metric, os_, _ = max(opening_gates, key=lambda g: g[0])
             metrics += [
                 near_metric,
                 distinct_metric,
+                opening_metric,
                 *(
                     info_metric(
                         f"distinct_{n}_ratio",
@@ -635,10 +581,13 @@ class DuplicateCheck(Check):
             cluster_rows.sort(key=lambda row: (-row["texts"], row["column"]))
             near_rows = [int(i) for row in cluster_rows for i in row["example_rows"]]
             evidence["near_duplicate_synthetic_rows"] = near_rows[:EVIDENCE_CAP]
+            evidence["shared_opening_synthetic_rows"] = sorted(os_.rows[os_.openings.shared].tolist())[:EVIDENCE_CAP]
             summary += (
                 f"; {near_metric.value:.1%} of synthetic texts in {near_col!r} have a near-duplicate "
                 f"(reference {near_metric.reference_value:.1%}); distinct-2 in {distinct_col!r} "
-                f"{distinct_metric.value:.3f} vs reference {distinct_metric.reference_value:.3f}"
+                f"{distinct_metric.value:.3f} vs reference {distinct_metric.reference_value:.3f}; "
+                f"{opening_metric.value:.1%} of synthetic texts in {opening_col!r} share their first "
+                f"{p.opening_tokens} words with another (reference {opening_metric.reference_value:.1%})"
             )
             figures.append(
                 make_figure(
@@ -677,6 +626,15 @@ class DuplicateCheck(Check):
                     cluster_rows[:EVIDENCE_CAP],
                 )
             )
+        if opening_rows:
+            opening_rows.sort(key=lambda row: (-row["synthetic_texts"], row["column"], row["opening"]))
+            tables.append(
+                make_table(
+                    "repeated_openings",
+                    "Most repeated openings of synthetic texts (synthetic text, cut; counts only for the reference)",
+                    opening_rows[:EVIDENCE_CAP],
+                )
+            )
         return self.result(
             metrics=metrics,
             summary=summary + ".",
@@ -686,6 +644,24 @@ class DuplicateCheck(Check):
             evidence=evidence,
             columns=measured,
         )
+
+
+def _opening_rows(column: str, side: _TextSide, reference: list[str], k: int) -> list[dict[str, Any]]:
+    """The side's most repeated openings (synthetic text, cut) with how many reference texts open alike."""
+    rows: list[dict[str, Any]] = []
+    for opening, count in side.openings.top:
+        shown = opening if len(opening) <= OPENING_CHARS else opening[: OPENING_CHARS - 1] + "…"
+        in_reference = sum(1 for t in reference if t == opening or t.startswith(opening + " "))
+        rows.append(
+            {
+                "column": column,
+                "opening": shown,
+                "synthetic_texts": count,
+                "share_of_sample": count / k,
+                "reference_texts": in_reference,
+            }
+        )
+    return rows
 
 
 def _token_count(normalised: list[str]) -> int:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.text_stats import MEASURED_AS, STATISTICS, statistic_column
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -178,6 +179,17 @@ def share_difference_standard_error(probabilities: np.ndarray) -> float:
     return float(math.sqrt(2.0 * float(np.sum(p * (1.0 - p)))) / p.size)
 
 
+def _with_text_statistics(ctx: AuditContext, frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``frame`` with one numeric column per text column and per-text statistic (unchanged without text)."""
+    if not ctx.data.text:
+        return frame
+    parts = [frame]
+    for text in ctx.data.text:
+        stats = ctx.text_statistics(text, key).loc[frame.index]
+        parts.append(stats.rename(columns={s: statistic_column(text, s) for s in STATISTICS}))
+    return pd.concat(parts, axis=1)
+
+
 def _worst_first(row: dict) -> tuple[bool, float, str]:
     """Sort key of the per-column table: drifted columns first, then by distance relative to the threshold."""
     ratio = row["statistic_to_threshold"]
@@ -195,6 +207,11 @@ class ColumnDriftCheck(Check):
     threshold of 0.1. (evidently's own default switches to p-value tests below 1,000 rows, which would change
     what a drifted column means with the sample size.) Missing values are left out; a column with no value
     on the candidate side drifts.
+
+    Text columns are tested through per-text statistics (:mod:`synthaudit.artefacts.text_stats`): length in
+    characters and in words, type–token ratio, share of words outside the real vocabulary and mean log word
+    frequency under the real texts' counts (a real text is measured against the other real texts). Each
+    statistic is one more numeric column, ``"<column>:<statistic>"``, tested like the others.
 
     The metric is the share of columns that drift: range [0, 1], lower is better, 0 for identical data.
     For an independent sample it is 0 from a few thousand rows on; at a few hundred or thousand rows the
@@ -291,12 +308,22 @@ class ColumnDriftCheck(Check):
         syn = syn_pair.candidate if cap is None else ctx.sample_rows(syn_pair.candidate, cap, f"{self.name}.synthetic")
         ref = ref_pair.candidate if cap is None else ctx.sample_rows(ref_pair.candidate, cap, f"{self.name}.reference")
 
+        texts = ctx.data.text
+        base, syn, ref = (
+            _with_text_statistics(ctx, f, key)
+            for f, key in ((base, "base"), (syn, "synthetic_candidate"), (ref, "reference_candidate"))
+        )
         all_tests = self._tests(ctx, ctx.comparable_columns)
+        all_tests += [
+            _ColumnTest(statistic_column(t, s), True, p.numeric_method, p.numeric_threshold)
+            for t in texts
+            for s in STATISTICS
+        ]
         tests = [t for t in all_tests if _has_values(_evidently_values(base[t.column], t.numeric))]
         if not tests:
             if all_tests:
                 return self.skip("no comparable column has values in the real rows")
-            return self.skip("no numeric, datetime, categorical or boolean column to compare")
+            return self.skip("no numeric, datetime, categorical, boolean or text column to compare")
         syn_out = column_drift(base, syn, tests)
         ref_out = column_drift(base, ref, tests)
 
@@ -349,7 +376,10 @@ class ColumnDriftCheck(Check):
                 "reference_rows": len(ref),
                 "columns": n_columns,
             },
-            columns=[t.column for t in tests],
+            columns={
+                **{t.column: ctx.roles[t.column].value for t in tests if t.column in ctx.roles},
+                **{c: MEASURED_AS for c in texts if any(t.column.startswith(f"{c}:") for t in tests)},
+            },
             ctx=ctx,
         )
 
@@ -383,7 +413,7 @@ class ColumnDriftCheck(Check):
     def _row(ctx: AuditContext, test: _ColumnTest, syn: _Outcome, ref: _Outcome, probability: float) -> dict:
         return {
             "column": test.column,
-            "role": ctx.roles[test.column].value,
+            "role": ctx.roles[test.column].value if test.column in ctx.roles else "text",
             "test": drift_test_name(test.method),
             "method": test.method,
             "threshold": test.threshold,

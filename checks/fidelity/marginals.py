@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.text_stats import MEASURED_AS, STATISTICS, statistic_column
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -46,6 +47,12 @@ class MarginalDistributionCheck(Check):
     1/√n. Separately, the missing-value rate of each column is compared (missing values are data: a
     generator that drops them is wrong).
 
+    Text columns are compared through per-text statistics (:mod:`synthaudit.artefacts.text_stats`): length
+    in characters and in words, type–token ratio, share of words outside the real vocabulary and mean log
+    word frequency under the real texts' counts (a real text is measured against the other real texts).
+    Each statistic is one more numeric column, named ``"<column>:<statistic>"``, compared by KS exactly as
+    the others and entering the same worst-column gate; the text column's missing rate counts once.
+
     Gating: the worst column's distance on the synthetic pair against the worst column's distance on the
     reference pair (holdout vs real, or the split substitute, at matched size), and likewise the worst
     missing-rate difference. The margin is a multiple of the null standard deviation of the distances
@@ -78,10 +85,22 @@ class MarginalDistributionCheck(Check):
         )
         figures: int = Field(3, ge=0, le=20, description="Figures drawn for the worst columns.")
 
-    def _pair_stats(self, pair: Pair, columns: tuple[str, ...], roles: dict[str, Role]) -> pd.DataFrame:
+    def _pair_stats(
+        self, ctx: AuditContext, pair: Pair, columns: tuple[str, ...], texts: tuple[str, ...]
+    ) -> pd.DataFrame:
+        """One row per compared column (and per text statistic): distance, null SD, missing rates."""
         rows = []
-        for column in columns:
-            distance, null_sd, statistic = _column_distance(pair.base[column], pair.candidate[column], roles[column])
+        measured = [
+            (column, column, pair.base[column], pair.candidate[column], ctx.roles[column]) for column in columns
+        ]
+        for text in texts:
+            base_stats = ctx.text_statistics(text, pair.base_key).loc[pair.base.index]
+            candidate_stats = ctx.text_statistics(text, pair.candidate_key).loc[pair.candidate.index]
+            measured += [
+                (statistic_column(text, s), text, base_stats[s], candidate_stats[s], Role.NUMERIC) for s in STATISTICS
+            ]
+        for name, column, base, candidate, role in measured:
+            distance, null_sd, statistic = _column_distance(base, candidate, role)
             base_missing = _missing_rate(pair.base[column])
             candidate_missing = _missing_rate(pair.candidate[column])
             n, m = len(pair.base), len(pair.candidate)
@@ -89,7 +108,8 @@ class MarginalDistributionCheck(Check):
             missing_sd = math.sqrt(pooled * (1 - pooled) * (1 / max(n, 1) + 1 / max(m, 1)))
             rows.append(
                 {
-                    "column": column,
+                    "column": name,
+                    "source": column,
                     "statistic": statistic,
                     "distance": distance,
                     "null_sd": null_sd,
@@ -104,14 +124,15 @@ class MarginalDistributionCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compare every comparable column on the synthetic and the reference pair."""
         columns = ctx.comparable_columns
-        if not columns:
-            return self.skip("no numeric, datetime, categorical or boolean column to compare")
+        texts = tuple(c for c in ctx.data.text if ctx.synthetic_pair.base[c].notna().any())
+        if not columns and not texts:
+            return self.skip("no numeric, datetime, categorical, boolean or text column to compare")
         p = self.params
         assert isinstance(p, MarginalDistributionCheck.Params)
-        syn = self._pair_stats(ctx.synthetic_pair, columns, ctx.roles)
-        ref = self._pair_stats(ctx.reference_pair, columns, ctx.roles)
+        syn = self._pair_stats(ctx, ctx.synthetic_pair, columns, texts)
+        ref = self._pair_stats(ctx, ctx.reference_pair, columns, texts)
         worst = str(syn["distance"].idxmax())
-        worst_missing = str(syn["missing_difference"].idxmax())
+        worst_missing = str(syn.at[syn["missing_difference"].idxmax(), "source"])
         distance_se = math.sqrt(2.0) * float(max(syn["null_sd"].max(), ref["null_sd"].max()))
         missing_se = math.sqrt(2.0) * float(max(syn["missing_sd"].max(), ref["missing_sd"].max()))
         metrics = [
@@ -146,19 +167,13 @@ class MarginalDistributionCheck(Check):
         ]
         table_rows = []
         for column in syn.sort_values("distance", ascending=False).index:
-            one_sided = (
-                _one_sided_categories(ctx, str(column))
-                if ctx.roles[column]
-                in (
-                    Role.CATEGORICAL,
-                    Role.BOOLEAN,
-                )
-                else {}
-            )
+            source = str(syn.at[column, "source"])
+            role = ctx.roles[source]
+            one_sided = _one_sided_categories(ctx, source) if role in (Role.CATEGORICAL, Role.BOOLEAN) else {}
             table_rows.append(
                 {
                     "column": column,
-                    "role": ctx.roles[column].value,
+                    "role": role.value,
                     "statistic": syn.at[column, "statistic"],
                     "distance": syn.at[column, "distance"],
                     "reference_distance": ref.at[column, "distance"],
@@ -169,7 +184,10 @@ class MarginalDistributionCheck(Check):
                 }
             )
         tables = [make_table("columns", "Per-column distance, worst first", table_rows)]
-        figures = [_figure(ctx, str(c)) for c in syn.sort_values("distance", ascending=False).index[: p.figures]]
+        figures = [
+            _figure(ctx, str(c), str(syn.at[c, "source"]))
+            for c in syn.sort_values("distance", ascending=False).index[: p.figures]
+        ]
         status_word = "within" if all(m.passed for m in metrics if m.gating) else "beyond"
         summary = (
             f"Worst column {worst!r}: {syn.at[worst, 'statistic'].upper()} {syn.at[worst, 'distance']:.3f} "
@@ -177,18 +195,21 @@ class MarginalDistributionCheck(Check):
             f"worst missing-rate difference {syn['missing_difference'].max():.3f} "
             f"({worst_missing!r}) — {status_word} the thresholds."
         )
+        sample_sizes = {
+            "base_rows": len(ctx.synthetic_pair.base),
+            "synthetic_rows": len(ctx.synthetic_pair.candidate),
+            "reference_rows": len(ctx.reference_pair.candidate),
+            "columns": len(columns),
+        }
+        if texts:
+            sample_sizes["text_columns"] = len(texts)
         return self.result(
             metrics=metrics,
             summary=summary,
             tables=tables,
             figures=figures,
-            sample_sizes={
-                "base_rows": len(ctx.synthetic_pair.base),
-                "synthetic_rows": len(ctx.synthetic_pair.candidate),
-                "reference_rows": len(ctx.reference_pair.candidate),
-                "columns": len(columns),
-            },
-            columns=columns,
+            sample_sizes=sample_sizes,
+            columns={**{c: ctx.roles[c].value for c in columns}, **{t: MEASURED_AS for t in texts}},
             ctx=ctx,
         )
 
@@ -209,17 +230,26 @@ def _one_sided_categories(ctx: AuditContext, column: str) -> dict[str, object]:
     }
 
 
-def _figure(ctx: AuditContext, column: str) -> FigureSpec:
-    real = ctx.synthetic_pair.base[column]
-    synth = ctx.synthetic_pair.candidate[column]
-    if ctx.roles[column] in (Role.NUMERIC, Role.DATETIME):
+def _figure(ctx: AuditContext, column: str, source: str) -> FigureSpec:
+    pair = ctx.synthetic_pair
+    if column != source:  # a per-text statistic of a text column
+        statistic = column[len(source) + 1 :]
+        real = ctx.text_statistics(source, pair.base_key).loc[pair.base.index, statistic]
+        synth = ctx.text_statistics(source, pair.candidate_key).loc[pair.candidate.index, statistic]
+    else:
+        real, synth = pair.base[column], pair.candidate[column]
+    if column != source or ctx.roles[column] in (Role.NUMERIC, Role.DATETIME):
         a, b = _as_numbers(real), _as_numbers(synth)
         pooled = np.concatenate([a, b])
         if len(pooled) == 0:
             edges = np.array([0.0, 1.0])
         else:
-            low, high = np.quantile(pooled, [0.005, 0.995])
-            edges = np.linspace(low, high if high > low else low + 1.0, 31)
+            low, high = (float(v) for v in np.quantile(pooled, [0.005, 0.995]))
+            if not (math.isfinite(low) and math.isfinite(high)):  # the quantile's interpolation overflowed
+                low, high = float(pooled.min()), float(pooled.max())
+            if not high > low:
+                high = low + max(1.0, abs(low) * 1e-9)
+            edges = np.linspace(low / 2, high / 2, 31) * 2  # halved: a span of ±1e308 stays finite
         return make_figure(
             "histogram",
             f"{column}: real vs synthetic",
@@ -229,7 +259,7 @@ def _figure(ctx: AuditContext, column: str) -> FigureSpec:
                     "real": np.histogram(np.clip(a, edges[0], edges[-1]), edges)[0] / max(len(a), 1),
                     "synthetic": np.histogram(np.clip(b, edges[0], edges[-1]), edges)[0] / max(len(b), 1),
                 },
-                "datetime": ctx.roles[column] is Role.DATETIME,
+                "datetime": column == source and ctx.roles[column] is Role.DATETIME,
             },
             x_label=column,
             y_label="share of rows",

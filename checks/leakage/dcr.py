@@ -147,6 +147,8 @@ class DistanceToClosestRecordCheck(Check):
         columns = ctx.distance_columns()
         if not columns:
             return self.skip("no numeric, categorical or text column to measure distances on")
+        if len(ctx.synthetic_pair.base) == 0:
+            return self.skip("no real row to measure distances to (too few real rows)")
         syn_d, _ = nearest_distances(ctx, "synthetic_candidate")
         ref_d, _ = nearest_distances(ctx, "reference_candidate")
         syn_index = ctx.synthetic_pair.candidate.index.to_numpy()

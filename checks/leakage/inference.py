@@ -172,7 +172,7 @@ class AttributeInferenceCheck(Check):
                 worst["risk"],
                 reference=0.0,
                 direction="lower_is_better",
-                value_range=(-1.0, 1.0),
+                value_range=(None, 1.0),  # normalised_risk: (−∞, 1]
                 description=f"Anonymeter's normalised inference risk for {worst['secret']!r}",
             ),
         ]

@@ -101,7 +101,7 @@ class LinkabilityCheck(Check):
                 normalised_risk(attack, control),
                 reference=0.0,
                 direction="lower_is_better",
-                value_range=(-1.0, 1.0),
+                value_range=(None, 1.0),  # normalised_risk: (−∞, 1]
                 description="Anonymeter's normalised linkability risk",
             ),
         ]

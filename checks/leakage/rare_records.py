@@ -42,10 +42,6 @@ def default_quasi_identifiers(ctx: AuditContext) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-
-
-
-
 class RareRecordCheck(Check):
     """Singling-out risk: real records unique on their quasi-identifiers that the synthetic data reproduces.
 
@@ -120,7 +116,7 @@ class RareRecordCheck(Check):
                 risk,
                 reference=0.0,
                 direction="lower_is_better",
-                value_range=(-1.0, 1.0),
+                value_range=(None, 1.0),  # normalised_risk: (−∞, 1]
                 description="(r_attack − r_control) / (1 − r_control), Anonymeter's normalised risk",
             ),
             info_metric(

@@ -1,30 +1,38 @@
 """``leakage.text_near_duplicates``: synthetic texts that are (edited) copies of real texts.
 
-Texts are normalised (NFKC, lower case, punctuation stripped, white space collapsed) and compared with the
-real (base) texts in three ways, each scoring a candidate text by its best match among the real texts:
+Texts are normalised by the one normaliser of :mod:`synthaudit.artefacts.minhash` and compared with the real
+(base) texts in three ways, each scoring a candidate text by its best match among the real texts:
 
 * **Jaccard** of character 5-gram shingles (word 5-grams for long documents), found with MinHash LSH and
   verified by exact Jaccard on the candidate pairs;
 * **verbatim n-gram overlap**: the share of a text's long word n-grams found verbatim in a real text;
 * **embedding cosine** (with the ``text`` extra): inner product of sentence embeddings, exact faiss search.
 
-The MinHash code is plain numpy: every shingle is hashed once to 64 bits (a fixed-seed polynomial hash
-finished with the splitmix64 mixer), each of the ``num_perm`` permutations is a multiply-add modulo 2^64
-applied to all shingles at once, and ``np.minimum.reduceat`` takes the minimum per text. The hash family
-is fixed (not the audit seed), so signatures of the same text are the same in every run.
+Signatures are the one MinHash of :mod:`synthaudit.artefacts.minhash` (fixed hash family, not the audit
+seed), cached on the audit context per column and frame and shared with ``diversity.duplicates``.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
+from synthaudit.artefacts.minhash import (
+    ShingleKind,
+    ShingleSets,
+    band_keys,
+    normalise_texts,
+    pair_jaccard,
+    rolling,
+    segment_positions,
+    sorted_unique,
+    word_units,
+)
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -44,12 +52,8 @@ from synthaudit.stats.proportions import pooled_difference_se_counts
 __all__ = [
     "TextNearDuplicateCheck",
     "best_jaccard",
-    "exact_jaccard",
-    "minhash_signatures",
     "ngram_overlap",
     "ngram_size",
-    "normalise_texts",
-    "shingle_hashes",
 ]
 
 EVIDENCE_CAP = 20
@@ -57,22 +61,8 @@ EVIDENCE_CAP = 20
 MIN_TEXTS = 10
 """Fewer non-empty texts than this on a side, and a column is not compared."""
 
-ShingleKind = Literal["char", "word"]
-_U64 = np.uint64
-_MIX1 = _U64(0xBF58476D1CE4E5B9)
-_MIX2 = _U64(0x94D049BB133111EB)
-_ROLL = _U64(0x9E3779B97F4A7C15)
-_PAD = _U64(0x5851F42D4C957F2D)
-_LOW32 = _U64(0xFFFFFFFF)
-_HASH_SEED = 0x5EED_7E47
-"""Seed of the fixed MinHash hash family (deliberately not the audit seed: signatures are a property of texts)."""
-_TEXT_CHUNK = 20_000
-"""Texts shingled and MinHashed at a time (bounds memory for large corpora)."""
 _QUERY_CHUNK = 20_000
 """Query texts looked up in the LSH index at a time."""
-_PAIR_ELEMENTS = 4_000_000
-"""Shingles gathered at a time when verifying candidate pairs by exact Jaccard."""
-_PUNCTUATION = r"[^\w\s]"
 _METHOD_LABELS = {
     "exact": "exact copy (after normalisation)",
     "jaccard": "MinHash-LSH shingle Jaccard",
@@ -82,48 +72,6 @@ _METHOD_LABELS = {
 
 _METHOD_NAMES = {"exact": "exact", "jaccard": "MinHash", "ngram": "n-gram", "embedding": "embeddings"}
 """How each method is named in the result's ``columns``."""
-
-
-# ----------------------------------------------------------------- normalisation and shingles
-def normalise_texts(texts: pd.Series) -> pd.Series:
-    """NFKC, lower case, punctuation stripped, white space collapsed and trimmed (index kept)."""
-    out = texts.astype(str).str.normalize("NFKC").str.lower()
-    out = out.str.replace(_PUNCTUATION, "", regex=True)
-    return out.str.replace(r"\s+", " ", regex=True).str.strip()
-
-
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser, vectorised (a bijection of 64-bit values with good avalanche)."""
-    x = x ^ (x >> _U64(30))
-    x = x * _MIX1
-    x ^= x >> _U64(27)
-    x *= _MIX2
-    x ^= x >> _U64(31)
-    return x
-
-
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    """Start of each segment in a concatenation of segments of the given lengths."""
-    out = np.zeros(len(counts), dtype=np.int64)
-    if len(counts) > 1:
-        np.cumsum(counts[:-1], out=out[1:])
-    return out
-
-
-def _segment_positions(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``concatenate([arange(s, s + c) for s, c in zip(starts, counts)])``, vectorised."""
-    total = int(counts.sum())
-    return np.repeat(starts - _offsets(counts), counts) + np.arange(total, dtype=np.int64)
-
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    ordered = np.sort(values)
-    if len(ordered) == 0:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -143,147 +91,7 @@ def _text_hashes(texts: pd.Series) -> np.ndarray:
     return pd.util.hash_array(texts.to_numpy(dtype=object))
 
 
-def _char_units(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    return _mix64(codes.astype(np.uint64) + _U64(1)), lengths
-
-
-def _word_units(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    tokens = [t.split() for t in texts]
-    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-    flat = np.fromiter(itertools.chain.from_iterable(tokens), dtype=object, count=int(lengths.sum()))
-    units = pd.util.hash_array(flat) if len(flat) else np.zeros(0, dtype=np.uint64)
-    return units, lengths
-
-
-def _rolling(units: np.ndarray, lengths: np.ndarray, k: int, *, pad: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Hashes of every run of ``k`` consecutive units within each text, and their number per text.
-
-    With ``pad``, a text shorter than ``k`` units (but not empty) is padded to one shingle; without, it has none.
-    """
-    lengths = lengths.astype(np.int64)
-    if pad and np.any((lengths > 0) & (lengths < k)):
-        padded = np.where(lengths > 0, np.maximum(lengths, k), 0)
-        out = np.full(int(padded.sum()), _PAD, dtype=np.uint64)
-        out[_segment_positions(_offsets(padded), lengths)] = units
-        units, lengths = out, padded
-    counts = np.maximum(lengths - k + 1, 0)
-    positions = _segment_positions(_offsets(lengths), counts)
-    hashes = units[positions]
-    for j in range(1, k):
-        hashes *= _ROLL
-        hashes ^= units[positions + j]
-    return _mix64(hashes), counts
-
-
-def shingle_hashes(texts: Sequence[str], kind: ShingleKind = "char", k: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of the ``k``-shingles (characters or words) of each text, and the count per text.
-
-    Texts are expected normalised and non-empty; a text shorter than ``k`` units is one shingle. Equal
-    shingles get equal hashes in every run (fixed hash, no salt).
-    """
-    units, lengths = _char_units(texts) if kind == "char" else _word_units(texts)
-    return _rolling(units, lengths, k, pad=True)
-
-
-# ----------------------------------------------------------------- MinHash and LSH
-def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(_HASH_SEED)
-    a = rng.integers(0, np.iinfo(np.uint64).max, size=num_perm, dtype=np.uint64, endpoint=True) | _U64(1)
-    b = rng.integers(0, np.iinfo(np.uint64).max, size=num_perm, dtype=np.uint64, endpoint=True)
-    return a, b
-
-
-def minhash_signatures(hashes: np.ndarray, counts: np.ndarray, num_perm: int = 64) -> np.ndarray:
-    """MinHash signatures (texts × ``num_perm``, uint32) of texts given as concatenated shingle hashes.
-
-    Permutation j maps a shingle hash h to ``a_j · h + b_j`` modulo 2^64 (``a_j`` odd: a bijection), and the
-    signature keeps the high 32 bits of each text's minimum. Every text must have at least one shingle.
-    """
-    a, b = _permutations(num_perm)
-    starts = _offsets(counts)
-    signatures = np.empty((num_perm, len(counts)), dtype=np.uint32)
-    if len(counts) == 0:
-        return signatures.T.copy()
-    for j in range(num_perm):
-        permuted = hashes * a[j]
-        permuted += b[j]
-        signatures[j] = np.minimum.reduceat(permuted, starts) >> _U64(32)
-    return np.ascontiguousarray(signatures.T)
-
-
-def _signatures(texts: Sequence[str], kind: ShingleKind, k: int, num_perm: int) -> np.ndarray:
-    parts = [
-        minhash_signatures(*shingle_hashes(texts[start : start + _TEXT_CHUNK], kind, k), num_perm=num_perm)
-        for start in range(0, len(texts), _TEXT_CHUNK)
-    ]
-    return np.vstack(parts) if parts else np.zeros((0, num_perm), dtype=np.uint32)
-
-
-def _band_keys(signatures: np.ndarray, bands: int) -> np.ndarray:
-    """One 64-bit key per text and band (bands × texts): equal keys mean equal signature rows in that band."""
-    rows = signatures.shape[1] // bands
-    keys = np.empty((bands, len(signatures)), dtype=np.uint64)
-    for band in range(bands):
-        key = np.full(len(signatures), _U64(band + 1), dtype=np.uint64)
-        for column in range(band * rows, (band + 1) * rows):
-            key = _mix64(key ^ signatures[:, column].astype(np.uint64))
-        keys[band] = key
-    return keys
-
-
-@dataclass(frozen=True)
-class _ShingleSets:
-    """Distinct shingles (32-bit) of some texts, sorted within each text, as a concatenation."""
-
-    values: np.ndarray
-    starts: np.ndarray
-    counts: np.ndarray
-
-    @classmethod
-    def build(cls, texts: Sequence[str], kind: ShingleKind, k: int) -> _ShingleSets:
-        hashes, counts = shingle_hashes(texts, kind, k)
-        owner = np.repeat(np.arange(len(texts), dtype=np.uint64), counts)
-        keys = _sorted_unique((owner << _U64(32)) | (hashes >> _U64(32)))
-        distinct = np.bincount((keys >> _U64(32)).astype(np.int64), minlength=len(texts)).astype(np.int64)
-        return cls(keys & _LOW32, _offsets(distinct), distinct)
-
-    def keyed(self, which: np.ndarray) -> np.ndarray:
-        """The shingles of texts ``which`` in order, each tagged with its position in ``which`` (sorted)."""
-        counts = self.counts[which]
-        values = self.values[_segment_positions(self.starts[which], counts)]
-        return (np.repeat(np.arange(len(which), dtype=np.uint64), counts) << _U64(32)) | values
-
-
-def exact_jaccard(left: Sequence[str], right: Sequence[str], kind: ShingleKind = "char", k: int = 5) -> np.ndarray:
-    """Exact Jaccard similarity of the shingle sets of ``left[i]`` and ``right[i]`` for every i (range [0, 1])."""
-    if len(left) != len(right):
-        raise ValueError("exact_jaccard needs two sequences of the same length")
-    index = np.arange(len(left))
-    return _pair_jaccard(_ShingleSets.build(left, kind, k), _ShingleSets.build(right, kind, k), index, index)
-
-
-def _pair_jaccard(left: _ShingleSets, right: _ShingleSets, li: np.ndarray, ri: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(li), dtype=np.float64)
-    sizes = np.cumsum(left.counts[li] + right.counts[ri])
-    start = 0
-    while start < len(li):
-        base = sizes[start - 1] if start else 0
-        stop = max(start + 1, int(np.searchsorted(sizes, base + _PAIR_ELEMENTS, side="right")))
-        lk, rk = left.keyed(li[start:stop]), right.keyed(ri[start:stop])
-        if len(rk):
-            pos = np.minimum(np.searchsorted(rk, lk), len(rk) - 1)
-            hit = rk[pos] == lk
-        else:
-            hit = np.zeros(len(lk), dtype=bool)
-        inter = np.bincount((lk[hit] >> _U64(32)).astype(np.int64), minlength=stop - start)
-        union = left.counts[li[start:stop]] + right.counts[ri[start:stop]] - inter
-        out[start:stop] = inter / np.maximum(union, 1)
-        start = stop
-    return out
-
-
+# ----------------------------------------------------------------- LSH lookups
 @dataclass
 class _LshIndex:
     """Base texts' MinHash signatures and, per band, their keys sorted for lookup."""
@@ -297,7 +105,7 @@ class _LshIndex:
     order: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        keys = _band_keys(self.signatures, self.bands)
+        keys = band_keys(self.signatures, self.bands)
         self.order = np.argsort(keys, axis=1, kind="stable")
         self.sorted_keys = np.take_along_axis(keys, self.order, axis=1)
 
@@ -310,49 +118,48 @@ class _LshIndex:
             high = np.searchsorted(self.sorted_keys[band], keys[band], side="right")
             counts = np.minimum(high - low, max_bucket)
             query = np.repeat(np.arange(keys.shape[1], dtype=np.int64), counts)
-            base = self.order[band][_segment_positions(low, counts)]
+            base = self.order[band][segment_positions(low, counts)]
             codes.append(query * n_base + base)
-        unique = _sorted_unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
+        unique = sorted_unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
         return unique // max(n_base, 1), unique % max(n_base, 1)
 
 
 def best_jaccard(
     queries: Sequence[str],
+    signatures: np.ndarray,
     index: _LshIndex,
     *,
-    num_perm: int,
     max_bucket: int,
     verify_top: int,
 ) -> np.ndarray:
     """Per query text, the largest exact Jaccard over its LSH candidates among the base texts (0 when none).
 
-    Candidates share all rows of at least one band of the MinHash signature; each query's ``verify_top``
-    candidates with the highest estimated Jaccard are verified exactly.
+    ``signatures`` are the queries' MinHash signatures (as many permutations as the index's). Candidates
+    share all rows of at least one band; each query's ``verify_top`` candidates with the highest estimated
+    Jaccard are verified exactly.
     """
     best = np.zeros(len(queries), dtype=np.float64)
     for start in range(0, len(queries), _QUERY_CHUNK):
         chunk = queries[start : start + _QUERY_CHUNK]
-        signatures = _signatures(chunk, index.kind, index.k, num_perm)
-        qi, bi = index.candidates(_band_keys(signatures, index.bands), max_bucket)
+        chunk_signatures = signatures[start : start + _QUERY_CHUNK]
+        qi, bi = index.candidates(band_keys(chunk_signatures, index.bands), max_bucket)
         if len(qi) == 0:
             continue
         estimate = np.empty(len(qi), dtype=np.float64)
         for s in range(0, len(qi), 100_000):
             estimate[s : s + 100_000] = np.mean(
-                signatures[qi[s : s + 100_000]] == index.signatures[bi[s : s + 100_000]], axis=1
+                chunk_signatures[qi[s : s + 100_000]] == index.signatures[bi[s : s + 100_000]], axis=1
             )
         order = np.lexsort((-estimate, qi))
         qi, bi = qi[order], bi[order]
         first = np.searchsorted(qi, qi, side="left")
         keep = np.arange(len(qi)) - first < verify_top
         qi, bi = qi[keep], bi[keep]
-        queries_used = _sorted_unique(qi)
-        bases_used = _sorted_unique(bi)
-        query_sets = _ShingleSets.build([chunk[i] for i in queries_used], index.kind, index.k)
-        base_sets = _ShingleSets.build([index.texts[i] for i in bases_used], index.kind, index.k)
-        scores = _pair_jaccard(
-            query_sets, base_sets, np.searchsorted(queries_used, qi), np.searchsorted(bases_used, bi)
-        )
+        queries_used = sorted_unique(qi)
+        bases_used = sorted_unique(bi)
+        query_sets = ShingleSets.build([chunk[i] for i in queries_used], index.kind, index.k)
+        base_sets = ShingleSets.build([index.texts[i] for i in bases_used], index.kind, index.k)
+        scores = pair_jaccard(query_sets, base_sets, np.searchsorted(queries_used, qi), np.searchsorted(bases_used, bi))
         np.maximum.at(best, start + qi, scores)
     return best
 
@@ -365,12 +172,12 @@ def ngram_size(base_token_counts: np.ndarray, longest: int = 13, shortest: int =
 
 
 def _ngram_set(units: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
-    hashes, _ = _rolling(units, lengths, n, pad=False)
-    return _sorted_unique(hashes)
+    hashes, _ = rolling(units, lengths, n, pad=False)
+    return sorted_unique(hashes)
 
 
 def _ngram_fraction(units: np.ndarray, lengths: np.ndarray, n: int, base_set: np.ndarray) -> np.ndarray:
-    hashes, counts = _rolling(units, lengths, n, pad=False)
+    hashes, counts = rolling(units, lengths, n, pad=False)
     owner = np.repeat(np.arange(len(lengths)), counts)
     hits = np.bincount(owner[_member(hashes, base_set)], minlength=len(lengths))
     return np.where(counts > 0, hits / np.maximum(counts, 1), 0.0)
@@ -381,8 +188,9 @@ def ngram_overlap(queries: Sequence[str], base: Sequence[str], n: int) -> np.nda
 
     Texts are expected normalised; a query with fewer than ``n`` words has no n-gram and scores 0.
     """
-    base_set = _ngram_set(*_word_units(base), n)
-    return _ngram_fraction(*_word_units(queries), n, base_set)
+    base_units, base_lengths = word_units(base)
+    units, lengths = word_units(queries)
+    return _ngram_fraction(units, lengths, n, _ngram_set(base_units, base_lengths, n))
 
 
 # ----------------------------------------------------------------- scoring against the reference
@@ -451,7 +259,8 @@ def _outcome(
 class TextNearDuplicateCheck(Check):
     """Synthetic texts that are exact or edited copies of real texts, beyond what unseen real texts show.
 
-    Texts are normalised (NFKC, lower case, punctuation stripped, white space collapsed). Each synthetic text
+    Texts are normalised (NFKC, lower case, apostrophes removed, other punctuation to spaces, white space
+    collapsed: :mod:`synthaudit.artefacts.minhash`). Each synthetic text
     (and each reference text: the holdout, or the real data's other half) gets, for every method, the score
     of its best match among the real (base) texts:
 
@@ -649,34 +458,54 @@ class TextNearDuplicateCheck(Check):
 
     # ------------------------------------------------------------ one column
     def _texts(self, ctx: AuditContext, key: str, column: str, cap: int) -> pd.Series:
+        """The non-missing texts of the frame's (seeded, capped) sample, indexed by row."""
         frame = ctx.frame(key)
         if not ctx.full and len(frame) > cap:
             frame = ctx.sample_rows(frame, cap, f"{self.name}.{column}.{key}")
-        texts = normalise_texts(frame[column].dropna())
-        return texts[texts.str.len() > 0]
+        return frame[column].dropna()
+
+    def _signed(
+        self, ctx: AuditContext, key: str, column: str, values: pd.Series, kind: ShingleKind, k: int
+    ) -> tuple[pd.Series, np.ndarray]:
+        """The non-empty normalised texts of ``values`` and their signatures (from the context's cache)."""
+        p = self.params
+        assert isinstance(p, TextNearDuplicateCheck.Params)
+        signed = ctx.text_signatures(column, key, kind=kind, width=k, num_perm=p.num_perm)
+        at = signed.positions(values.index)
+        texts = pd.Series(signed.normalised[at], index=values.index, dtype=object)
+        keep = (texts.str.len() > 0).to_numpy()
+        return texts[keep], signed.signatures[at][keep]
 
     def _column(
         self, ctx: AuditContext, column: str, embed: bool, sizes: dict[str, int]
     ) -> tuple[list[_Outcome], tuple[float, float]] | None:
         p = self.params
         assert isinstance(p, TextNearDuplicateCheck.Params)
-        base = self._texts(ctx, "base", column, p.max_base_texts)
-        sides = {
-            "synthetic": self._texts(ctx, "synthetic_candidate", column, p.max_texts),
-            "reference": self._texts(ctx, "reference_candidate", column, p.max_texts),
+        keys = {"base": "base", "synthetic": "synthetic_candidate", "reference": "reference_candidate"}
+        values = {
+            side: self._texts(ctx, key, column, p.max_base_texts if side == "base" else p.max_texts)
+            for side, key in keys.items()
         }
+        lengths = pd.Series(normalise_texts(values["base"].tolist()), dtype=object).str.len()
+        lengths = lengths[lengths > 0]
+        if len(lengths) < MIN_TEXTS:
+            return None
+        kind: ShingleKind = "word" if float(lengths.median()) > p.long_text_chars else "char"
+        k = p.word_shingle if kind == "word" else p.char_shingle
+        signed = {side: self._signed(ctx, keys[side], column, v, kind, k) for side, v in values.items()}
+        base, base_signatures = signed["base"]
+        sides = {side: signed[side][0] for side in ("synthetic", "reference")}
         if min(len(base), *(len(s) for s in sides.values())) < MIN_TEXTS:
             return None
         sizes[f"{column}.base_texts"] = len(base)
         sizes[f"{column}.synthetic_texts"] = len(sides["synthetic"])
         sizes[f"{column}.reference_texts"] = len(sides["reference"])
         base_hashes = _text_hashes(base)
-        base_set = _sorted_unique(base_hashes)
-        distinct = base[~pd.Series(base_hashes).duplicated().to_numpy()].tolist()
-        kind: ShingleKind = "word" if float(base.str.len().median()) > p.long_text_chars else "char"
-        k = p.word_shingle if kind == "word" else p.char_shingle
-        index = _LshIndex(distinct, kind, k, p.bands, _signatures(distinct, kind, k, p.num_perm))
-        base_units, base_lengths = _word_units(distinct)
+        base_set = sorted_unique(base_hashes)
+        first = ~pd.Series(base_hashes).duplicated().to_numpy()
+        distinct = base[first].tolist()
+        index = _LshIndex(distinct, kind, k, p.bands, base_signatures[first])
+        base_units, base_lengths = word_units(distinct)
         n = ngram_size(base_lengths, p.max_ngram, p.min_ngram)
         ngrams = _ngram_set(base_units, base_lengths, n)
         scores: dict[str, dict[str, np.ndarray]] = {}
@@ -687,12 +516,12 @@ class TextNearDuplicateCheck(Check):
             rest = np.flatnonzero(~exact[side])
             jaccard[rest] = best_jaccard(
                 texts.to_numpy(dtype=object)[rest].tolist(),
+                signed[side][1][rest],
                 index,
-                num_perm=p.num_perm,
                 max_bucket=p.max_bucket,
                 verify_top=p.verify_top,
             )
-            units, lengths = _word_units(texts.tolist())
+            units, lengths = word_units(texts.tolist())
             scores[side] = {
                 "exact": exact[side].astype(np.float64),
                 "jaccard": jaccard,
@@ -727,7 +556,7 @@ class TextNearDuplicateCheck(Check):
         found = {}
         for side, key in (("synthetic", "synthetic_candidate"), ("reference", "reference_candidate")):
             rows, vectors = ctx.text_embeddings(column, key)
-            texts = normalise_texts(ctx.frame(key).loc[rows, column])
+            texts = pd.Series(normalise_texts(ctx.frame(key).loc[rows, column].astype(str).tolist()), dtype=object)
             keep = (texts.str.len() > 0).to_numpy()
             similarity, _ = raw_search(base_vectors, vectors[keep], 1, inner_product=True)
             found[side] = (

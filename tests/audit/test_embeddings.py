@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthaudit.embeddings import EmbeddingOptions, TextEmbedder, embeddings_unavailable_reason
+from synthaudit.embeddings import EmbeddingOptions, TextEmbedder, embeddings_unavailable_reason, probable_device
 from synthaudit.errors import InputError
 from tests.conftest import make_context
 
@@ -59,3 +59,28 @@ def test_context_embeds_text_columns_once(tmp_path):
     rows, vectors = ctx.text_embeddings("text", "synthetic")
     assert len(rows) == 30 and vectors.shape == (30, 384)
     assert ctx.text_embeddings("text", "synthetic")[1] is vectors
+
+
+def test_cache_hit_loads_no_model(tmp_path):
+    options = EmbeddingOptions(cache_dir=tmp_path / "emb")
+    first = TextEmbedder(options).embed(TEXTS)
+    fresh = TextEmbedder(options)
+    again = fresh.embed(TEXTS)
+    assert fresh.cache_hits == 1 and fresh._model is None
+    assert np.array_equal(first, again)
+
+
+def test_damaged_cache_file_is_recomputed(tmp_path):
+    options = EmbeddingOptions(cache_dir=tmp_path / "emb")
+    embedder = TextEmbedder(options)
+    first = embedder.embed(TEXTS[:2])
+    (cache_file,) = (tmp_path / "emb").iterdir()
+    cache_file.write_bytes(b"not an array")
+    fresh = TextEmbedder(options)
+    assert np.allclose(fresh.embed(TEXTS[:2]), first, atol=1e-5)
+    assert fresh.cache_misses == 1 and fresh.encoded_texts == 2
+
+
+def test_probed_device_is_the_models(embedder):
+    # the cache key of a hit is built with the probe, the key of a write with the loaded model's device
+    assert probable_device() == embedder.device

@@ -305,3 +305,42 @@ def test_default_margin_floors_make_three_of_fifteen_columns_fail():
     assert isinstance(margin, Margin)
     assert 2 / 15 <= margin.fail_floor < 3 / 15
     assert 1 / 15 <= margin.warn_floor < 2 / 15
+
+
+# ------------------------------------------------------------------ text columns (length and vocabulary)
+@pytest.mark.parametrize("with_holdout", [True, False])
+def test_drift_passes_on_held_apart_text(with_holdout):
+    from tests.checks.fidelity.text_defects import text_split
+
+    real, holdout, synth = text_split(1, 8000, 4000, 4000)
+    result = ColumnDriftCheck().run(make_context(real, synth, holdout if with_holdout else None, text=["sentence"]))
+    assert result.status is Status.PASS, result.summary
+    assert result.columns == {"sentence": "text (length, vocabulary)", "topic": "categorical"}
+    tested = {row["column"] for row in result.tables[0].rows}
+    assert tested == {"topic"} | {f"sentence:{s}" for s in ("chars", "tokens", "type_token_ratio")} | {
+        "sentence:oov_share",
+        "sentence:mean_log_frequency",
+    }
+    assert all(row["role"] == "text" for row in result.tables[0].rows if row["column"].startswith("sentence:"))
+
+
+@pytest.mark.parametrize("defect", ["halved", "vocabulary", "invented"])
+def test_drift_fails_on_text_with_wrong_lengths_or_vocabulary(defect):
+    from tests.checks.fidelity.text_defects import changed_vocabulary, halved_lengths, invented_words, text_split
+
+    real, holdout, synth = text_split(2, 8000, 4000, 4000)
+    broken = {
+        "halved": lambda: halved_lengths(synth),
+        "vocabulary": lambda: changed_vocabulary(synth, real),
+        "invented": lambda: invented_words(synth),
+    }[defect]()
+    result = ColumnDriftCheck().run(make_context(real, broken, holdout, text=["sentence"]))
+    assert result.status is Status.FAIL, result.summary
+    drifted = {row["column"] for row in result.tables[0].rows if row["drifted"]}
+    expected = {
+        "halved": {"sentence:chars", "sentence:tokens"},
+        "vocabulary": {"sentence:mean_log_frequency"},
+        "invented": {"sentence:oov_share"},
+    }[defect]
+    assert expected <= drifted
+    assert "topic" not in drifted

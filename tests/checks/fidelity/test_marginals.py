@@ -94,3 +94,55 @@ def test_tvd_properties():
     assert total_variation_distance(p, p) == 0.0
     assert total_variation_distance(p, q) == 1.0
     assert total_variation_distance(p, pd.Series({"a": 1.0})) == pytest.approx(0.5)
+
+
+# ------------------------------------------------------------------ text columns (length and vocabulary)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("with_holdout", [True, False])
+def test_marginals_pass_on_held_apart_text(seed, with_holdout):
+    from tests.checks.fidelity.text_defects import text_split
+
+    real, holdout, synth = text_split(seed, 2000, 1000, 1000)
+    ctx = make_context(real, synth, holdout if with_holdout else None, seed=seed, text=["sentence"])
+    result = MarginalDistributionCheck().run(ctx)
+    assert result.status is Status.PASS, result.summary
+    assert result.columns == {"sentence": "text (length, vocabulary)", "topic": "categorical"}
+    measured = {row["column"] for row in result.tables[0].rows}
+    assert {"sentence:chars", "sentence:tokens", "sentence:oov_share", "sentence:mean_log_frequency"} <= measured
+    assert result.sample_sizes["text_columns"] == 1
+
+
+@pytest.mark.parametrize("defect", ["halved", "vocabulary", "invented"])
+def test_marginals_fail_on_text_with_wrong_lengths_or_vocabulary(defect):
+    from tests.checks.fidelity.text_defects import changed_vocabulary, halved_lengths, invented_words, text_split
+
+    real, holdout, synth = text_split(4, 2000, 1000, 1000)
+    broken = {
+        "halved": lambda: halved_lengths(synth),
+        "vocabulary": lambda: changed_vocabulary(synth, real),
+        "invented": lambda: invented_words(synth),
+    }[defect]()
+    result = MarginalDistributionCheck().run(make_context(real, broken, holdout, text=["sentence"]))
+    assert result.status is Status.FAIL, result.summary
+    worst = result.tables[0].rows[0]["column"]
+    expected = {"halved": ("chars", "tokens"), "vocabulary": ("mean_log_frequency", "oov_share")}
+    expected["invented"] = ("oov_share", "mean_log_frequency")
+    assert worst.split(":")[1] in expected[defect]
+    assert "sentence:" in result.metric("worst_column_distance").description
+
+
+def test_text_statistics_measure_real_texts_leaving_themselves_out():
+    from synthaudit.artefacts.text_stats import Vocabulary, text_statistics
+
+    base = pd.Series(["the cat sat", "the dog sat on the mat", None, "a zebra"])
+    vocabulary = Vocabulary.fit(base)
+    inside = text_statistics(base, vocabulary, in_vocabulary=True)
+    assert inside["tokens"].tolist()[:2] == [3.0, 6.0] and np.isnan(inside.loc[2]).all()
+    assert inside.loc[0, "oov_share"] == pytest.approx(1 / 3)  # 'cat' occurs in no other real text
+    assert inside.loc[1, "type_token_ratio"] == pytest.approx(5 / 6)
+    assert inside.loc[3, "oov_share"] == 1.0
+    outside = text_statistics(pd.Series(["The cat!", "xyz qq", ""], index=[5, 6, 7]), vocabulary, in_vocabulary=False)
+    assert outside["oov_share"].tolist()[:2] == [0.0, 1.0] and np.isnan(outside.loc[7, "oov_share"])
+    assert outside.loc[5, "chars"] == 8.0 and outside.loc[7, "tokens"] == 0.0
+    assert outside.loc[5, "mean_log_frequency"] > outside.loc[6, "mean_log_frequency"]  # known words are likelier
+    assert (outside["mean_log_frequency"].dropna() <= 0).all()

@@ -11,16 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import synthaudit.context
+from synthaudit.artefacts.minhash import exact_jaccard, normalise_texts, shingle_hashes, text_signatures
 from synthaudit.checks.leakage import text_near_duplicates as near
 from synthaudit.checks.leakage.text_near_duplicates import (
     TextNearDuplicateCheck,
     best_jaccard,
-    exact_jaccard,
-    minhash_signatures,
     ngram_overlap,
     ngram_size,
-    normalise_texts,
-    shingle_hashes,
 )
 from synthaudit.context import AuditContext
 from synthaudit.embeddings import EmbeddingOptions
@@ -225,7 +222,7 @@ def test_params_reject_bands_that_do_not_divide_permutations():
 # ----------------------------------------------------------------- metric functions
 def test_normalisation():
     texts = pd.Series(["  Hello,   WORLD!! ", "ﬁne\tdining…", "Don't   stop"])
-    assert normalise_texts(texts).tolist() == ["hello world", "fine dining", "dont stop"]
+    assert normalise_texts(texts) == ["hello world", "fine dining", "dont stop"]
 
 
 _words = st.lists(
@@ -250,21 +247,21 @@ def test_exact_jaccard_known_values():
 
 
 def test_minhash_estimates_jaccard(sentences):
-    texts = normalise_texts(pd.Series(sentences[:400])).tolist()
+    texts = normalise_texts(pd.Series(sentences[:400]))
     edited = [" ".join(t.split()[:-2]) + " green river" for t in texts]
     exact = exact_jaccard(texts, edited)
-    signatures_a = minhash_signatures(*shingle_hashes(texts), num_perm=128)
-    signatures_b = minhash_signatures(*shingle_hashes(edited), num_perm=128)
+    signatures_a = text_signatures(texts, num_perm=128)
+    signatures_b = text_signatures(edited, num_perm=128)
     estimate = (signatures_a == signatures_b).mean(axis=1)
     assert np.abs(estimate - exact).mean() < 0.05
     assert np.median(exact) > 0.6
 
 
 def test_best_jaccard_finds_copies_and_nothing_for_unrelated_texts(sentences):
-    base = normalise_texts(pd.Series(sentences[:2000])).tolist()
-    index = near._LshIndex(base, "char", 5, 16, near._signatures(base, "char", 5, 64))
+    base = normalise_texts(pd.Series(sentences[:2000]))
+    index = near._LshIndex(base, "char", 5, 16, text_signatures(base, "char", 5, 64))
     copies = [base[10], base[500] + " indeed", "an entirely unrelated line of made up words xq zv"]
-    best = best_jaccard(copies, index, num_perm=64, max_bucket=20, verify_top=3)
+    best = best_jaccard(copies, text_signatures(copies, "char", 5, 64), index, max_bucket=20, verify_top=3)
     assert best[0] == 1.0
     assert best[1] > 0.8
     assert best[2] < 0.2
