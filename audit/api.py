@@ -29,6 +29,7 @@ from synthaudit.data.loading import LoadedTable, load_table
 from synthaudit.data.roles import Role
 from synthaudit.embeddings import EmbeddingOptions, default_cache_dir
 from synthaudit.errors import InputError
+from synthaudit.examples import attach_examples
 from synthaudit.fileio import write_text_atomic
 from synthaudit.gate import apply_outcomes, decide_gate
 from synthaudit.plausibility import assess_reference
@@ -195,6 +196,7 @@ def audit(
     fail_on_warn: bool | None = None,
     max_rows: int | None = None,
     full: bool | None = None,
+    show_examples: bool | None = None,
     encoding: str = "utf-8",
     embedding_model: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
@@ -228,6 +230,10 @@ def audit(
     embedding_model, cache_dir, no_cache
         Text embeddings: a local model directory (default: the installed all-MiniLM-L6-v2), the private
         cache directory (default ``~/.cache/synthaudit/embeddings``), or no cache at all.
+    show_examples
+        Put flagged synthetic texts, each beside its nearest real text, in the failing checks' results, with
+        personal data masked (at most 5 per check; policy ``include_examples``). Off by default: results and
+        reports otherwise name rows by number and never show a real record.
     export_expectations
         Write the expectation suite derived from the real data (great-expectations JSON) to this path: the
         artefact a selected check (``constraints.expectations``) puts on its result while it runs; it is not
@@ -255,6 +261,7 @@ def audit(
         fail_on_warn=fail_on_warn,
         max_rows=max_rows,
         full=full,
+        include_examples=show_examples,
     )
     resolved_policy = load_policy(resolved_policy.model_dump())  # re-validate the overrides
     checks_registry = registry if registry is not None else load_registry()
@@ -315,6 +322,8 @@ def audit(
     if export_expectations is not None:
         _write_export(results, exporters, EXPECTATION_SUITE, Path(export_expectations))
     results = [replace(r, export=None) for r in results]  # exports may hold real values: never kept
+    if resolved_policy.include_examples:
+        results = attach_examples(results, ctx)
     installed = set(classes)
     applicable = {name for name, cls in classes.items() if not _role_needs_missing(cls, ctx)}
     decision = decide_gate(

@@ -194,6 +194,13 @@ def check_command(
     ] = None,
     fail_on_warn: Annotated[bool, typer.Option("--fail-on-warn", help="A warning fails the gate.")] = False,
     full: Annotated[bool, typer.Option("--full", help="No sampling caps anywhere.")] = False,
+    show_examples: Annotated[
+        bool,
+        typer.Option(
+            "--show-examples",
+            help="Show flagged synthetic texts beside their nearest real text (personal data masked, 5 per check).",
+        ),
+    ] = False,
     embedding_model: Annotated[
         str | None, typer.Option(help="Local sentence-transformers model directory (default: all-MiniLM-L6-v2).")
     ] = None,
@@ -250,6 +257,7 @@ def check_command(
                 fail_on_warn=fail_on_warn or None,
                 max_rows=max_rows,
                 full=full or None,
+                show_examples=show_examples or None,
                 encoding=encoding,
                 embedding_model=embedding_model,
                 cache_dir=cache_dir,

@@ -28,6 +28,7 @@ import pandas as pd
 
 from synthaudit.artefacts.coding import ColumnCoding
 from synthaudit.artefacts.minhash import ShingleKind, TextSignatures
+from synthaudit.artefacts.ngram_table import ORDER_NGRAMS, TABLE_ROWS, NgramTable, order_features
 from synthaudit.artefacts.text_features import TextProjection, text_lengths
 from synthaudit.artefacts.text_stats import Vocabulary, text_statistics
 from synthaudit.data.alignment import AlignedData
@@ -340,6 +341,27 @@ class AuditContext:
             return np.hstack([fitted.transform(self.text_vectors(column, key), present), text_lengths(values)])
 
         return self.shared(f"context.text_features.{column}.{key}", compute)
+
+    def text_order_features(self, column: str, key: str) -> np.ndarray:
+        """``column`` of frame ``key`` as word-order features (rows × 2): shares of word pairs and triples seen.
+
+        Each text's share of its distinct word bigrams, then trigrams, that occur in another text of the base
+        real rows (one occurrence of the text itself left out; see ``synthaudit.artefacts.ngram_table``); NaN
+        for missing or too short texts. The tables are built once per audit from the base rows (a seeded
+        sample past ``TABLE_ROWS`` unless ``--full``).
+        """
+
+        def tables() -> tuple[NgramTable, ...]:
+            values = self.frame("base")[column].dropna()
+            if not self.full:
+                values = self.sample_rows(values.to_frame(), TABLE_ROWS, f"context.ngram_table.{column}")[column]
+            return tuple(NgramTable.fit(values, n) for n in ORDER_NGRAMS)
+
+        def compute() -> np.ndarray:
+            fitted: tuple[NgramTable, ...] = self.shared(f"context.ngram_tables.{column}", tables)
+            return order_features(fitted, self.frame(key)[column])
+
+        return self.shared(f"context.text_order_features.{column}.{key}", compute)
 
     def text_vectors(self, column: str, key: str) -> np.ndarray:
         """One embedding per row of frame ``key`` for ``column`` (zeros where the text is missing)."""

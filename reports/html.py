@@ -148,6 +148,7 @@ class _CheckView:
     tables: tuple[_TableView, ...]
     figures: tuple[RenderedFigure, ...]
     evidence: tuple[tuple[str, str, str, int], ...]  # name, count, shown indices, hidden count
+    examples: tuple[dict[str, Any], ...]  # masked flagged texts (--show-examples only)
     params: Any
     sample_sizes: tuple[tuple[str, str], ...]
     reference: str
@@ -335,6 +336,7 @@ def _check_view(check: CheckResult, anchor: str, required: set[str]) -> _CheckVi
         tables=tuple(_table_view(t) for t in check.tables),
         figures=tuple(render_figure(f, key=f"{anchor}-{i}") for i, f in enumerate(check.figures)),
         evidence=evidence,
+        examples=check.examples,
         params=check.params,
         sample_sizes=tuple((size_label(k), format_number(v)) for k, v in _sorted_items(check.sample_sizes)),
         reference=check.reference or "",

@@ -34,6 +34,7 @@ from synthaudit.context import AuditContext, Pair
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, FigureSpec, Metric, Table
 from synthaudit.stats.distances import ks_statistic, total_variation_distance
+from synthaudit.stats.embedding_shift import grouped_mean_embedding_distances
 
 __all__ = ["GroupFidelityCheck", "GroupedDistances", "cell_distance", "grouped_distances", "tvd_null"]
 
@@ -42,6 +43,8 @@ KOLMOGOROV_MEAN = math.sqrt(math.pi / 2.0) * math.log(2.0)
 KOLMOGOROV_SD = 0.2603
 """Standard deviation of the Kolmogorov distribution (as in ``fidelity.marginals``)."""
 NUMERIC_ROLES = (Role.NUMERIC, Role.DATETIME)
+EMBEDDING_STATISTIC = "embedding"
+"""Statistic of a text column's cells: half the distance between the group's mean sentence embeddings."""
 
 
 def tvd_null(shares: np.ndarray, scale: float) -> tuple[float, float]:
@@ -209,8 +212,10 @@ class GroupFidelityCheck(Check):
     ``min_group_rows`` real rows and as many expected synthetic rows), every other comparable column is
     compared between the group's real and synthetic rows — numeric and datetime columns by the KS statistic,
     categorical and boolean columns by the total variation distance (the functions of ``fidelity.marginals``),
-    missing values left out. Each group × column cell is in [0, 1], lower is better, 0 for identical data,
-    about ``√(1/n_g + 1/m_g)`` times a constant for an independent sample.
+    text columns by half the distance between the group's mean sentence embeddings
+    (``synthaudit.stats.embedding_shift``: what the group's texts are about; a group whose texts were swapped
+    for another subject's moves it far), missing values left out. Each group × column cell is in [0, 1], lower
+    is better, 0 for identical data, about ``√(1/n_g + 1/m_g)`` times a constant for an independent sample.
 
     Gating: the worst cell against the reference's worst. As in ``fidelity.marginals`` the margin is
     ``max(floor, k × √2 × null SD)`` — but the cells' null SDs range from a 30-row group's to a 10 000-row
@@ -228,7 +233,8 @@ class GroupFidelityCheck(Check):
     name: ClassVar[str] = "balance.group_fidelity"
     suite: ClassVar[Suite] = Suite.BALANCE
     description: ClassVar[str] = (
-        "Inside every demographic group, each column's distribution matches the real data (KS / total variation)."
+        "Inside every demographic group, each column's distribution (KS, total variation, text embeddings) "
+        "matches the real data."
     )
     meaning: ClassVar[str] = (
         "For every demographic group and every other column, how far the synthetic rows of that group are from "
@@ -287,6 +293,7 @@ class GroupFidelityCheck(Check):
         orders = {
             c: np.argsort(np.concatenate([v.base, v.candidate]), kind="stable") for c, v in values.items() if v.numeric
         }
+        texts = {c: _text_values(ctx, pair, c) for c in _text_columns(ctx)}
         frames, skipped = [], []
         for attribute in attributes:
             b = attribute_labels(base_labels, attribute).astype(str)
@@ -310,6 +317,32 @@ class GroupFidelityCheck(Check):
                 continue
             base_groups = _codes(b, kept)
             candidate_groups = _codes(c, kept)
+            for column, (base_vectors, base_present, candidate_vectors, candidate_present) in texts.items():
+                if column in attribute.columns:
+                    continue
+                e = grouped_mean_embedding_distances(
+                    base_vectors,
+                    np.where(base_present, base_groups, -1),
+                    candidate_vectors,
+                    np.where(candidate_present, candidate_groups, -1),
+                    len(kept),
+                )
+                present = (e.base_rows > 0) | (e.candidate_rows > 0)
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "attribute": attribute.name,
+                            "group": kept[present],
+                            "column": column,
+                            "statistic": EMBEDDING_STATISTIC,
+                            "distance": e.distance[present],
+                            "null_mean": e.null_mean[present],
+                            "null_sd": e.null_sd[present],
+                            "base_rows": e.base_rows[present],
+                            "candidate_rows": e.candidate_rows[present],
+                        }
+                    )
+                )
             for column in columns:
                 if column in attribute.columns:
                     continue
@@ -376,9 +409,10 @@ class GroupFidelityCheck(Check):
         if syn.empty or ref.empty:
             if absent_metric:
                 return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
+            unmeasured = ctx.text_unmeasured_reason
             return self.skip(
                 f"no group has {p.min_group_rows} real rows and as many expected synthetic rows, or no other column to "
-                "compare inside the groups"
+                "compare inside the groups" + (f" ({unmeasured})" if unmeasured else "")
             )
 
         def name_cell(position: int) -> str:
@@ -397,7 +431,7 @@ class GroupFidelityCheck(Check):
             margin=p.distance_margin,
             value_range=(0.0, 1.0),
             describe=lambda i: (
-                f"largest group × column {str(syn.at[i, 'statistic']).upper()} distance against its own sampling "
+                f"largest group × column {_statistic_name(syn.at[i, 'statistic'])} distance against its own sampling "
                 f"error ({name_cell(i)})"
             ),
         )
@@ -421,7 +455,7 @@ class GroupFidelityCheck(Check):
             else ("past the warn threshold of" if any(m.warned for m in metrics if m.gating) else "within")
         )
         summary = (
-            f"Worst group and column: {name_cell(position)}: {str(syn.at[position, 'statistic']).upper()} "
+            f"Worst group and column: {name_cell(position)}: {_statistic_name(syn.at[position, 'statistic'])} "
             f"{gate.value:.3f} between its real and synthetic rows (fail above {gate.threshold:.3f}; the reference's "
             f"worst cell is {worst.reference_z:.1f} null SDs past its null mean)"
             + (f"; sensitive columns missing from the synthetic data: {list(groups.absent)}" if groups.absent else "")
@@ -463,6 +497,8 @@ class GroupFidelityCheck(Check):
                 out[column] = f"sensitive; {ctx.roles[column].value}, compared inside other groups"
             elif column in grouped:
                 out[column] = "sensitive"
+            elif column in compared and column in ctx.data.text:
+                out[column] = "text (embeddings), compared inside groups"
             elif column in compared:
                 out[column] = f"{ctx.roles[column].value}, compared inside groups"
         out.update(_absent_columns(groups))
@@ -563,6 +599,22 @@ class GroupFidelityCheck(Check):
         in_candidate = (
             attribute_labels(group_labels(ctx, pair.candidate_key).loc[pair.candidate.index], attribute) == group
         )
+        if column in ctx.data.text:
+            cells = syn[(syn["attribute"] == attribute.name) & (syn["column"] == column)]
+            return make_figure(
+                "bars",
+                f"Text column {column}: mean-embedding distance inside each group of {attribute.name}, real vs "
+                "synthetic",
+                {
+                    "categories": [shown_group(ctx, attribute, str(g)) for g in cells["group"]],
+                    "series": {
+                        "distance": cells["distance"].tolist(),
+                        "null mean (same distribution)": cells["null_mean"].tolist(),
+                    },
+                },
+                x_label=attribute.name,
+                y_label="half the distance between mean embeddings",
+            )
         real, synth = pair.base[column][in_base], pair.candidate[column][in_candidate]
         title = f"{column} inside {attribute.name} = {shown}: real vs synthetic"
         if ctx.roles[column] in NUMERIC_ROLES:
@@ -610,6 +662,26 @@ class GroupFidelityCheck(Check):
 def _absent_columns(groups: SensitiveGroups) -> dict[str, str]:
     """The named sensitive columns the synthetic data lacks, as measured columns (their absence is gated)."""
     return {c: "sensitive (absent from the synthetic data)" for c in groups.absent}
+
+
+def _statistic_name(statistic: object) -> str:
+    """How a cell's statistic is named in words."""
+    return "mean-embedding" if statistic == EMBEDDING_STATISTIC else str(statistic).upper()
+
+
+def _text_columns(ctx: AuditContext) -> tuple[str, ...]:
+    """The text columns compared inside groups: all of them when they can be embedded, else none."""
+    return tuple(ctx.data.text) if ctx.text_unmeasured_reason is None else ()
+
+
+def _text_values(ctx: AuditContext, pair: Pair, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Embeddings of ``column`` for the pair's base and candidate rows, with which rows hold a text."""
+
+    def side(key: str, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        positions = ctx.frame(key).index.get_indexer(frame.index)
+        return ctx.text_vectors(column, key)[positions], frame[column].notna().to_numpy()
+
+    return (*side(pair.base_key, pair.base), *side(pair.candidate_key, pair.candidate))
 
 
 def _codes(labels: np.ndarray, kept: np.ndarray) -> np.ndarray:

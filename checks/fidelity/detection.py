@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from synthaudit.artefacts.ngram_table import ORDER_NGRAMS
 from synthaudit.artefacts.tree_features import TreeFeatures
 from synthaudit.check import (
     Check,
@@ -46,7 +47,13 @@ class DetectionCheck(Check):
     per-fold ROC AUCs (not one AUC of the pooled scores, whose spread the analytic SE understates). Features
     are the comparable columns: numbers as numbers (missing values left to the trees), categories as ordinal
     codes over the real data's most frequent categories (at most ``max_categories``; rarer or unseen ones
-    share one code) declared as categorical features.
+    share one code) declared as categorical features. A text column adds the leading principal components of
+    its sentence embedding and its log length in characters and words (``ctx.text_features``: what it is
+    about, and how long), and two word-order features (``ctx.text_order_features``): the share of its word
+    pairs and of its word triples that occur in another real text (``synthaudit.artefacts.ngram_table``; the
+    text itself is left out of the counts, so real, holdout and copied rows are scored alike). Embeddings are
+    close to bags of words; the word-order shares are what catches text with the real vocabulary, lengths and
+    topics whose words are in no real order.
 
     Range [0, 1]; lower is better. 0.5 means the classifier cannot tell the two apart — the value for
     identical distributions and, up to noise (about ±0.02 at 1,000 rows a side, shrinking like 1/√n), for
@@ -134,12 +141,14 @@ class DetectionCheck(Check):
         x_reference = encoder.transform(reference.candidate.iloc[reference_rows])
         feature_names = list(columns)
         for column in text:
-            x_base = np.hstack([x_base, ctx.text_features(column, "base")[base_rows]])
-            x_synthetic = np.hstack([x_synthetic, ctx.text_features(column, "synthetic_candidate")[synthetic_rows]])
-            x_reference = np.hstack([x_reference, ctx.text_features(column, "reference_candidate")[reference_rows]])
-            width = x_base.shape[1] - len(feature_names)
-            feature_names += [f"{column} (embedding component {i + 1})" for i in range(width - 2)]
-            feature_names += [f"{column} (length in characters)", f"{column} (length in words)"]
+            parts = {
+                key: np.hstack([ctx.text_features(column, key), ctx.text_order_features(column, key)])
+                for key in ("base", "synthetic_candidate", "reference_candidate")
+            }
+            x_base = np.hstack([x_base, parts["base"][base_rows]])
+            x_synthetic = np.hstack([x_synthetic, parts["synthetic_candidate"][synthetic_rows]])
+            x_reference = np.hstack([x_reference, parts["reference_candidate"][reference_rows]])
+            feature_names += _text_feature_names(column, parts["base"].shape[1])
         categorical = np.concatenate([categorical, np.zeros(len(feature_names) - len(columns), dtype=bool)])
 
         syn = classifier_two_sample_test(x_base, x_synthetic, categorical, p, seed)
@@ -231,7 +240,10 @@ class DetectionCheck(Check):
                 "importance_rows": importance_rows,
                 "columns": len(columns) + len(text),
             },
-            columns={**{c: ctx.roles[c].value for c in columns}, **{c: "text (embeddings and length)" for c in text}},
+            columns={
+                **{c: ctx.roles[c].value for c in columns},
+                **{c: "text (embeddings, length and word order)" for c in text},
+            },
         )
 
     def _importances(
@@ -258,6 +270,16 @@ class DetectionCheck(Check):
         )
         frame = frame.sort_values(["auc_drop", "order"], ascending=[False, True], kind="stable")
         return frame.drop(columns="order"), len(test)
+
+
+def _text_feature_names(column: str, width: int) -> list[str]:
+    """Names of a text column's detection features: embedding components, two lengths, two word-order shares."""
+    tail = [
+        f"{column} (length in characters)",
+        f"{column} (length in words)",
+        *(f"{column} (word {n}-grams seen in other real texts)" for n in ORDER_NGRAMS),
+    ]
+    return [f"{column} (embedding component {i + 1})" for i in range(width - len(tail))] + tail
 
 
 def _sample_positions(rng: np.random.Generator, size: int, n: int) -> np.ndarray:

@@ -200,7 +200,9 @@ class UtilityCheck(Check):
     """Train-synthetic-test-real (TSTR) against train-real-test-real (TRTR) on the holdout.
 
     Two histogram gradient-boosting models of the same family and settings (seeded, fixed iterations, no
-    early stopping) predict the target from the other comparable columns: one trained on the synthetic
+    early stopping) predict the target from the other comparable columns and the text columns (each as the
+    leading principal components of its sentence embedding and its log lengths, ``ctx.text_features``; the
+    permutation importance shuffles a text column's features together): one trained on the synthetic
     rows, one on the real rows, each on the same number of rows (the larger side is subsampled, seeded, so a
     smaller synthetic set is no handicap; a cap applies unless ``--full``). Both are scored on the holdout:
     ROC AUC of the positive label for a binary target, macro-F1 for a multiclass one, R² for regression.
@@ -310,7 +312,10 @@ class UtilityCheck(Check):
         if target is None or holdout is None:
             return self.skip("needs an outcome column (--target COL) and a holdout (--holdout FILE)")
         features = tuple(c for c in ctx.comparable_columns if c != target)
-        if not features:
+        text = tuple(c for c in ctx.data.text if c != target)
+        if text and ctx.text_unmeasured_reason is not None:
+            return self.skip(ctx.text_unmeasured_reason)
+        if not features and not text:
             return self.skip(f"no column besides the target {target!r} to predict it from")
         real = ctx.real[ctx.real[target].notna()]
         synth = ctx.synth[ctx.synth[target].notna()]
@@ -337,10 +342,12 @@ class UtilityCheck(Check):
             return self.skip(f"the holdout's target {target!r} holds a single value: no score can be computed")
 
         encoder = TreeFeatures.fit(real, features, ctx.roles, p.max_categories)
-        categorical = encoder.categorical
-        x_holdout = encoder.transform(holdout)
-        real_model = _fit(encoder.transform(real), y_real, task, categorical, p, seed)
-        synth_model = _fit(encoder.transform(synth), y_synth, task, categorical, p, seed)
+        sides = {"real": real, "synthetic": synth, "holdout": holdout}
+        x = {key: _with_text(ctx, key, encoder.transform(frame), frame, text) for key, frame in sides.items()}
+        categorical = np.concatenate([encoder.categorical, np.zeros(x["real"].shape[1] - len(features), dtype=bool)])
+        x_holdout = x["holdout"]
+        real_model = _fit(x["real"], y_real, task, categorical, p, seed)
+        synth_model = _fit(x["synthetic"], y_synth, task, categorical, p, seed)
         predict_real, predict_synth = _predictor(real_model, task), _predictor(synth_model, task)
         pred_real, pred_synth = predict_real(x_holdout), predict_synth(x_holdout)
         trtr, tstr = task.score(pred_real, y_holdout), task.score(pred_synth, y_holdout)
@@ -359,8 +366,24 @@ class UtilityCheck(Check):
         del resamples
 
         chance = self._chance(task, y_real, y_holdout)
+        # Permutation importance per column: a text column's features are shuffled together, through a
+        # stand-in column of holdout positions that the predictors expand back into the text's features.
+        blocks = [x_holdout[:, len(features) :]]
+        compact = np.column_stack([x_holdout[:, : len(features)], np.arange(len(x_holdout), dtype=np.float64)])
+
+        def expand(f: np.ndarray) -> np.ndarray:
+            return np.hstack([f[:, : len(features)], blocks[0][f[:, len(features)].astype(np.int64)]])
+
         importance, importance_rows = self._importances(
-            task, predict_real, predict_synth, x_holdout, y_holdout, features, p, seed, ctx.full
+            task,
+            (lambda f: predict_real(expand(f))) if text else predict_real,
+            (lambda f: predict_synth(expand(f))) if text else predict_synth,
+            compact if text else x_holdout,
+            y_holdout,
+            features + ((text[0] if len(text) == 1 else f"text columns ({', '.join(text)})",) if text else ()),
+            p,
+            seed,
+            ctx.full,
         )
         high = 1.0 if task.kind != "regression" else None
         metrics: list[Metric] = [
@@ -443,7 +466,7 @@ class UtilityCheck(Check):
         rows = [
             {
                 "column": str(column),
-                "role": ctx.roles[str(column)].value,
+                "role": ctx.roles.get(str(column), Role.TEXT).value,
                 "importance_real_model": float(on_real),
                 "importance_synthetic_model": float(on_synth),
                 "difference": float(on_real - on_synth),
@@ -512,9 +535,13 @@ class UtilityCheck(Check):
                 "holdout_rows": len(y_holdout),
                 "bootstrap_resamples": p.bootstrap_resamples,
                 "importance_rows": importance_rows,
-                "features": len(features),
+                "features": len(features) + len(text),
             },
-            columns={**{c: f"feature ({ctx.roles[c].value})" for c in features}, target: "target"},
+            columns={
+                **{c: f"feature ({ctx.roles[c].value})" for c in features},
+                **{c: "feature (text: embedding components and length)" for c in text},
+                target: "target",
+            },
             ctx=ctx,
         )
 
@@ -632,6 +659,14 @@ class UtilityCheck(Check):
         frame["order"] = np.arange(len(columns))
         frame = frame.sort_values(["gap", "order"], ascending=[False, True], kind="stable")
         return frame.drop(columns=["gap", "order"]), len(y)
+
+
+def _with_text(ctx: AuditContext, key: str, x: np.ndarray, rows: pd.DataFrame, text: tuple[str, ...]) -> np.ndarray:
+    """``x`` (the tabular features of ``rows`` of frame ``key``) joined with each text column's features."""
+    if not text:
+        return x
+    positions = ctx.frame(key).index.get_indexer(rows.index)
+    return np.hstack([x, *(ctx.text_features(column, key)[positions] for column in text)])
 
 
 def _task(ctx: AuditContext, real: pd.Series, synth: pd.Series, holdout: pd.Series) -> _Task:

@@ -11,6 +11,7 @@ from synthaudit.checks.balance.group_fidelity import GroupFidelityCheck, cell_di
 from synthaudit.gate import apply_outcomes, decide_gate
 from synthaudit.result import Status
 from synthaudit.stats.distances import ks_statistic
+from synthaudit.stats.embedding_shift import mean_embedding_distance
 from synthaudit.testing import check_contract
 from tests.checks.balance.defects import shift_within_group
 from tests.conftest import make_context
@@ -144,3 +145,39 @@ def test_grouped_distances_equal_per_cell_distances(base, candidate, numeric):
         assert grouped.null_mean[g] == pytest.approx(expected[1])
         assert grouped.null_sd[g] == pytest.approx(expected[2])
         assert (grouped.base_rows[g], grouped.candidate_rows[g]) == (len(a), len(b))
+
+
+# ----------------------------------------------------------------- text inside groups
+def test_mean_embedding_distance_null_matches_simulation():
+    rng = np.random.default_rng(0)
+    centre = np.ones(64) / 8.0
+
+    def draw(k: int) -> np.ndarray:
+        x = 2 * centre + rng.normal(size=(k, 64)) / np.sqrt(np.arange(1, 65))
+        return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+    runs = np.array([mean_embedding_distance(draw(120), draw(80)) for _ in range(200)])
+    assert runs[:, 0].mean() == pytest.approx(runs[:, 1].mean(), rel=0.05)
+    assert runs[:, 0].std() == pytest.approx(runs[:, 2].mean(), rel=0.2)
+    assert mean_embedding_distance(draw(5), draw(0))[0] == 1.0
+    far = mean_embedding_distance(draw(50), -draw(50))[0]
+    assert 0.5 < far <= 1.0  # opposite mean directions (the means are shorter than unit length)
+
+
+@pytest.fixture(scope="module")
+def bbc(tmp_path_factory):
+    from tests.checks.fidelity.text_cases import bbc_split
+
+    return bbc_split(), tmp_path_factory.getbasetemp() / "bbc-text-embeddings"
+
+
+def test_texts_are_compared_inside_each_group_and_a_swapped_topic_fails(bbc):
+    from tests.checks.fidelity.text_cases import swap_topic, text_context
+
+    (real, holdout, synth), cache = bbc
+    clean = GroupFidelityCheck().run(text_context(real, synth, holdout, cache, sensitive=["topic"]))
+    assert clean.status is Status.PASS, clean.summary
+    assert clean.columns["sentence"] == "text (embeddings), compared inside groups"
+    swapped = GroupFidelityCheck().run(text_context(real, swap_topic(synth), holdout, cache, sensitive=["topic"]))
+    assert swapped.status is Status.FAIL, swapped.summary
+    assert "topic = 'sports'" in swapped.summary and "mean-embedding" in swapped.summary

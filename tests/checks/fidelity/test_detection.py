@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from synthaudit.artefacts.ngram_table import NgramTable, ngram_hashes, word_hashes
 from synthaudit.artefacts.tree_features import TreeFeatures
 from synthaudit.checks.fidelity.detection import DetectionCheck
 from synthaudit.data.roles import Role
@@ -15,6 +16,7 @@ from synthaudit.result import Status
 from synthaudit.stats.auc import auc_standard_error, roc_auc
 from synthaudit.stats.importance import permutation_drops
 from synthaudit.testing import check_contract
+from tests.checks.fidelity.text_cases import bbc_split, shuffle_words, text_context
 from tests.conftest import make_context, shift_marginal
 
 SIZES = {"real": 3000, "holdout": 1500, "synth": 1500}
@@ -161,3 +163,42 @@ def test_permutation_drops_zero_for_ignored_and_large_for_decisive_features():
     assert drops.shape == (3, 4)
     assert np.all(drops[[0, 2]] == 0.0)
     assert np.all(drops[1] > 0.3)
+
+
+# ----------------------------------------------------------------- text: word order
+def test_ngrams_stay_inside_one_text_and_ignore_case_and_punctuation():
+    positions, words = word_hashes(pd.Series(["The cat, sat.", None, "the CAT"]))
+    assert positions.tolist() == [0, 0, 0, 2, 2]
+    assert words[0] == words[3] and words[1] == words[4]
+    text, grams = ngram_hashes(positions, words, 2)
+    assert text.tolist() == [0, 0, 2]  # no pair across texts 0 and 2
+    assert grams[0] == grams[2]
+    assert ngram_hashes(positions, words, 3)[0].tolist() == [0]
+
+
+def test_seen_share_leaves_the_text_itself_out_so_a_copy_scores_like_its_source():
+    real = pd.Series(["the cat sat on the mat", "the cat ran off", "a dog sat on the sofa", "a dog sat on the sofa"])
+    table = NgramTable.fit(real, 2)
+    own = table.seen_share(real)
+    # "the cat" is in another text, "cat sat"/"sat on"/"on the"/"the mat": "sat on", "on the" are, two are not.
+    assert own.tolist() == pytest.approx([3 / 5, 1 / 3, 1.0, 1.0])
+    other = table.seen_share(pd.Series(["the cat sat on the mat", "mat the on sat cat the", "hi", None]))
+    assert other[0] == own[0]  # a verbatim copy of a real text gains nothing from its source
+    assert other[1] < other[0]  # the same words shuffled: fewer real pairs
+    assert np.isnan(other[2]) and np.isnan(other[3])  # no pair to score
+
+
+@pytest.fixture(scope="module")
+def bbc(tmp_path_factory):
+    return bbc_split(), tmp_path_factory.getbasetemp() / "bbc-text-embeddings"
+
+
+def test_detection_passes_clean_text_and_fails_shuffled_words(bbc):
+    (real, holdout, synth), cache = bbc
+    clean = DetectionCheck().run(text_context(real, synth, holdout, cache))
+    assert clean.status is Status.PASS, clean.summary
+    assert clean.columns["sentence"].startswith("text")
+    shuffled = DetectionCheck().run(text_context(real, shuffle_words(synth), holdout, cache))
+    assert shuffled.status is Status.FAIL, shuffled.summary
+    assert "grams seen in other real texts" in shuffled.tables[0].rows[0]["column"]
+    assert abs(shuffled.metrics[0].reference_value - 0.5) < 0.1  # the reference pair stays at chance

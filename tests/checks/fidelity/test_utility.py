@@ -301,3 +301,24 @@ def test_weighted_scores_are_vectorised_over_resamples():
     together = weighted_auc(scores, labels, weights)
     one_by_one = [weighted_auc(scores, labels, w[None, :])[0] for w in weights]
     assert together == pytest.approx(one_by_one)
+
+
+# ----------------------------------------------------------------- text: the model sees the text
+@pytest.fixture(scope="module")
+def bbc(tmp_path_factory):
+    from tests.checks.fidelity.text_cases import bbc_split
+
+    return bbc_split(), tmp_path_factory.getbasetemp() / "bbc-text-embeddings"
+
+
+def test_utility_learns_from_text_and_fails_labels_that_no_longer_match_it(bbc):
+    from tests.checks.fidelity.text_cases import noisy_labels, text_context
+
+    (real, holdout, synth), cache = bbc
+    clean = UtilityCheck().run(text_context(real, synth, holdout, cache, target="topic"))
+    assert clean.status is Status.PASS, clean.summary
+    assert clean.columns["sentence"].startswith("feature (text")
+    assert clean.metrics[1].reference_value > 0.6  # the topic is learnt from the text alone
+    assert clean.tables[0].rows[0]["column"] == "sentence" and clean.tables[0].rows[0]["role"] == "text"
+    noisy = UtilityCheck().run(text_context(real, noisy_labels(synth, 0.5), holdout, cache, target="topic"))
+    assert noisy.status is Status.FAIL, noisy.summary
