@@ -16,7 +16,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,6 +32,7 @@ __all__ = [
     "CheckParams",
     "Margin",
     "Need",
+    "ParamsT",
     "Suite",
     "decide_status",
     "gated_metric",
@@ -251,10 +252,17 @@ def make_figure(kind: str, title: str, data: Mapping[str, Any], x_label: str = "
     return FigureSpec(kind=kind, title=title, data=plain(dict(data)), x_label=x_label, y_label=y_label)
 
 
-class Check(ABC):
+ParamsT = TypeVar("ParamsT", bound="CheckParams")
+"""The type of a check's parameters (its ``Params`` class)."""
+
+
+class Check(ABC, Generic[ParamsT]):
     """Base class of every check. Subclasses set the class attributes and implement :meth:`run`.
 
-    Construction only stores the parameters: no I/O, no computation.
+    Generic in its parameters: ``class MyCheck(Check[MyParams])`` with ``Params = MyParams`` types
+    ``self.params`` as ``MyParams`` (a check that leaves the type argument out gets ``Any``, as the
+    built-ins with their nested ``Params`` classes do). Construction only stores the parameters: no I/O,
+    no computation.
     """
 
     name: ClassVar[str]
@@ -269,8 +277,10 @@ class Check(ABC):
     runs; the audit writes it where asked and never keeps it in the result (it may hold real values)."""
     Params: ClassVar[type[CheckParams]] = CheckParams
 
-    def __init__(self, params: CheckParams | None = None) -> None:
-        self.params = params if params is not None else self.Params()
+    params: ParamsT
+
+    def __init__(self, params: ParamsT | None = None) -> None:
+        self.params = params if params is not None else cast(ParamsT, self.Params())
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.params!r})"

@@ -273,7 +273,6 @@ class DownstreamFairnessCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Train both sides' models, score them per group on the holdout, bootstrap the increases."""
         p = self.params
-        assert isinstance(p, DownstreamFairnessCheck.Params)
         target, holdout = ctx.data.target, ctx.holdout
         if target is None or holdout is None:
             return self.skip("needs an outcome column (--target COL) and a holdout (--holdout FILE)")
@@ -481,7 +480,6 @@ class DownstreamFairnessCheck(Check):
         for too few rows to form the ratio, only a side predicting a single class outright counts as degenerate.
         """
         p = self.params
-        assert isinstance(p, DownstreamFairnessCheck.Params)
         real, synthetic = pred[:splits], pred[splits:]
         ratio = predicted_share_ratio(synthetic, real, 2, weights, min_reference_rows=p.min_predicted_rows)
         if ratio is None:
@@ -534,7 +532,6 @@ class DownstreamFairnessCheck(Check):
     # ------------------------------------------------------------------ helpers
     def _columns(self, ctx: AuditContext, scored: pd.DataFrame, attributes: tuple[Attribute, ...]) -> list[_Column]:
         p = self.params
-        assert isinstance(p, DownstreamFairnessCheck.Params)
         target = ctx.data.target
         labels_frame = group_labels(ctx, "holdout").loc[scored.index]
         y = (scored[target].astype(str) == ctx.data.positive_label).to_numpy()

@@ -273,7 +273,6 @@ class GroupFidelityCheck(Check):
     def _sides(self, ctx: AuditContext, pair: Pair) -> Pair:
         """The pair with each side capped at ``max_rows`` (seeded; the base sample is shared by both pairs)."""
         p = self.params
-        assert isinstance(p, GroupFidelityCheck.Params)
         if ctx.full:
             return pair
         base = ctx.sample_rows(pair.base, p.max_rows, f"{self.name}.base")
@@ -285,7 +284,6 @@ class GroupFidelityCheck(Check):
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Cells (group × column distances) of the sizeable groups, and the groups left out with their sizes."""
         p = self.params
-        assert isinstance(p, GroupFidelityCheck.Params)
         base_labels = group_labels(ctx, pair.base_key).loc[pair.base.index]
         candidate_labels = group_labels(ctx, pair.candidate_key).loc[pair.candidate.index]
         columns = list(ctx.comparable_columns)
@@ -395,7 +393,6 @@ class GroupFidelityCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compare every column inside every sizeable group on the synthetic and the reference pair."""
         p = self.params
-        assert isinstance(p, GroupFidelityCheck.Params)
         groups = sensitive_groups(ctx)
         attributes = groups.attributes(p.intersections)
         absent_metric = [absent_columns_metric(groups.absent)] if groups.absent else []
@@ -514,7 +511,6 @@ class GroupFidelityCheck(Check):
         attributes: tuple[Attribute, ...],
     ) -> Table:
         p = self.params
-        assert isinstance(p, GroupFidelityCheck.Params)
         frame = syn.assign(threshold=worst.thresholds, excess=_excess(syn, worst))
         frame = frame.sort_values(
             ["excess", "attribute", "group", "column"], ascending=[False, True, True, True], kind="stable"

@@ -151,7 +151,6 @@ class OutcomeGapCheck(Check):
         self, ctx: AuditContext, pair: Pair, attributes: tuple[Attribute, ...], outcome: _Outcome
     ) -> pd.DataFrame:
         p = self.params
-        assert isinstance(p, OutcomeGapCheck.Params)
         target = ctx.data.target
         assert target is not None
         base_known = pair.base[target].notna().to_numpy()
@@ -228,7 +227,6 @@ class OutcomeGapCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compare every group's outcome on the synthetic and the reference pair."""
         p = self.params
-        assert isinstance(p, OutcomeGapCheck.Params)
         target = ctx.data.target
         if target is None:
             return self.skip("needs an outcome column (--target COL)")
@@ -486,7 +484,6 @@ class OutcomeGapCheck(Check):
 
     def _figure(self, ctx: AuditContext, syn: pd.DataFrame, attribute: Attribute, outcome: _Outcome) -> FigureSpec:
         p = self.params
-        assert isinstance(p, OutcomeGapCheck.Params)
         rows = syn[(syn["attribute"] == attribute.name) & syn["gated"]].sort_values("base_rows", ascending=False)
         shown = [r for r in rows.itertuples() if shown_group(ctx, attribute, r.group) != RARE_GROUP][: p.figure_groups]
         scale = 1.0 if outcome.kind == "rate" else outcome.scale

@@ -178,7 +178,6 @@ class RepresentationCheck(Check):
             frames.append(frame.reset_index(drop=True))
         out = pd.concat(frames, ignore_index=True)
         p = self.params
-        assert isinstance(p, RepresentationCheck.Params)
         out["small"] = is_small(out["base_rows"].to_numpy(), len(pair.base), len(pair.candidate), p.min_group_rows)
         out["missing"] = (~out["small"]) & (out["candidate_rows"] == 0) & (out["base_rows"] > 0)
         return out
@@ -186,7 +185,6 @@ class RepresentationCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Count every group on the synthetic and the reference pair and compare the shares."""
         p = self.params
-        assert isinstance(p, RepresentationCheck.Params)
         groups = sensitive_groups(ctx)
         attributes = groups.attributes(p.intersections)
         absent_metric = [absent_columns_metric(groups.absent)] if groups.absent else []
@@ -381,7 +379,6 @@ class RepresentationCheck(Check):
         self, ctx: AuditContext, syn: pd.DataFrame, attribute: Attribute, groups: SensitiveGroups
     ) -> FigureSpec:
         p = self.params
-        assert isinstance(p, RepresentationCheck.Params)
         coding = groups.coding(attribute.columns[0])
         rows = syn[syn["attribute"] == attribute.name]
         shown, rare_real, rare_synth = [], 0.0, 0.0

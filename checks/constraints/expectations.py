@@ -229,7 +229,6 @@ def derive_expectation_suite(ctx: AuditContext, params: CheckParams | None = Non
     for the user to keep, never shown in a report.
     """
     p = params if params is not None else ExpectationSuiteCheck.Params()
-    assert isinstance(p, ExpectationSuiteCheck.Params)
     base = ctx.synthetic_pair.base
     n, m = len(base), len(ctx.synth)
     data = ctx.data
@@ -699,7 +698,6 @@ class ExpectationSuiteCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Derive the suite, validate it with great-expectations, and gate on the reference."""
         p = self.params
-        assert isinstance(p, ExpectationSuiteCheck.Params)
         suite: dict[str, Any] = ctx.shared(SUITE_KEY, lambda: derive_expectation_suite(ctx, p))
         entries = suite["expectations"]
         with _quiet():

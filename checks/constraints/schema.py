@@ -50,7 +50,6 @@ class SchemaCheck(Check):
         """Compare the column sets and count unreadable synthetic values per column."""
         data = ctx.data
         p = self.params
-        assert isinstance(p, SchemaCheck.Params)
         reference_side = "holdout" if ctx.holdout is not None else "real"
         reference_rows = len(ctx.holdout) if ctx.holdout is not None else len(ctx.real)
         n_synth = max(len(ctx.synth), 1)

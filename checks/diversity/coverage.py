@@ -149,7 +149,6 @@ class CoverageCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Count absent expected categories and compare tail shares on the synthetic and reference samples."""
         p = self.params
-        assert isinstance(p, CoverageCheck.Params)
         categorical = ctx.columns_with(Role.CATEGORICAL, Role.BOOLEAN)
         numeric = ctx.columns_with(Role.NUMERIC, Role.DATETIME)
         if not categorical and not numeric:
@@ -257,12 +256,10 @@ class CoverageCheck(Check):
 
     def _fail_margin(self, se: float) -> float:
         p = self.params
-        assert isinstance(p, CoverageCheck.Params)
         return float(max(p.tail_margin.fail_floor, p.tail_margin.fail_se * se, 1e-12))
 
     def _categories(self, ctx: AuditContext, columns: tuple[str, ...]) -> tuple[Metric | None, list[dict[str, Any]]]:
         p = self.params
-        assert isinstance(p, CoverageCheck.Params)
         base = ctx.synthetic_pair.base
         m = len(ctx.synthetic_pair.candidate)
         real_counts_all = {c: _category_values(ctx.real[c]).value_counts() for c in columns}
@@ -332,7 +329,6 @@ class CoverageCheck(Check):
 
     def _tails(self, ctx: AuditContext, columns: tuple[str, ...]) -> tuple[list[_TailGap], list[dict[str, Any]]]:
         p = self.params
-        assert isinstance(p, CoverageCheck.Params)
         gaps: list[_TailGap] = []
         rows: list[dict[str, Any]] = []
         for column in columns:

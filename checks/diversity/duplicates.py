@@ -402,7 +402,6 @@ class DuplicateCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Count duplicate rows on both candidate sides; for each text column, near-duplicates and variety."""
         p = self.params
-        assert isinstance(p, DuplicateCheck.Params)
         syn, ref = ctx.synthetic_pair.candidate, ctx.reference_pair.candidate
         if min(len(syn), len(ref)) < 2:
             return self.skip("a candidate side has fewer than two rows; duplicates cannot be counted")

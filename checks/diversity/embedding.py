@@ -437,7 +437,6 @@ class EmbeddingDiversityCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compute Vendi and cluster coverage per part on both candidates, and gate the worst part."""
         p = self.params
-        assert isinstance(p, EmbeddingDiversityCheck.Params)
         parts, skipped = vector_parts(ctx)
         usable: list[VectorPart] = []
         for part in parts:

@@ -365,7 +365,6 @@ class PRDCCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compare both candidates' PRDC with the base real rows, per part, and gate the worst part."""
         p = self.params
-        assert isinstance(p, PRDCCheck.Params)
         parts, skipped = vector_parts(ctx)
         usable: list[VectorPart] = []
         for part in parts:

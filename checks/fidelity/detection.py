@@ -113,7 +113,6 @@ class DetectionCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Run the classifier two-sample test on the synthetic and on the reference pair."""
         p = self.params
-        assert isinstance(p, DetectionCheck.Params)
         if ctx.text_unmeasured_reason is not None:
             return self.skip(ctx.text_unmeasured_reason)
         columns = ctx.comparable_columns

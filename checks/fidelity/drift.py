@@ -288,7 +288,6 @@ class ColumnDriftCheck(Check):
 
     def _tests(self, ctx: AuditContext, columns: tuple[str, ...]) -> list[_ColumnTest]:
         p = self.params
-        assert isinstance(p, ColumnDriftCheck.Params)
         tests = []
         for column in columns:
             numeric = ctx.roles[column] in _NUMERIC_ROLES
@@ -301,7 +300,6 @@ class ColumnDriftCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Test every comparable column for drift on the synthetic and the reference pair."""
         p = self.params
-        assert isinstance(p, ColumnDriftCheck.Params)
         cap = None if ctx.full else p.max_rows
         syn_pair, ref_pair = ctx.synthetic_pair, ctx.reference_pair
         base = syn_pair.base if cap is None else ctx.sample_rows(syn_pair.base, cap, f"{self.name}.base")

@@ -164,7 +164,6 @@ class KMarginalCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Score the same random column subsets on the synthetic and the reference pair."""
         p = self.params
-        assert isinstance(p, KMarginalCheck.Params)
         columns = ctx.comparable_columns
         if len(columns) < p.k:
             return self.skip(f"fewer than k={p.k} numeric, datetime, categorical or boolean columns")

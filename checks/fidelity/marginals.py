@@ -128,7 +128,6 @@ class MarginalDistributionCheck(Check):
         if not columns and not texts:
             return self.skip("no numeric, datetime, categorical, boolean or text column to compare")
         p = self.params
-        assert isinstance(p, MarginalDistributionCheck.Params)
         syn = self._pair_stats(ctx, ctx.synthetic_pair, columns, texts)
         ref = self._pair_stats(ctx, ctx.reference_pair, columns, texts)
         worst = str(syn["distance"].idxmax())

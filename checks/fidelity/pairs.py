@@ -151,7 +151,6 @@ class PairRelationCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Measure every declared pair on the synthetic and the reference pair of frames."""
         p = self.params
-        assert isinstance(p, PairRelationCheck.Params)
         reason = self.not_applicable(ctx)
         if reason is not None:
             return self.skip(reason)
@@ -226,7 +225,6 @@ class PairRelationCheck(Check):
     # ------------------------------------------------------------ pieces
     def _sides(self, ctx: AuditContext, prompt: str, response: str) -> dict[str, _Side]:
         p = self.params
-        assert isinstance(p, PairRelationCheck.Params)
         cap = None if ctx.full else p.max_rows_per_side
         out = {}
         for side, key in _SIDES.items():
@@ -253,7 +251,6 @@ class PairRelationCheck(Check):
     ) -> tuple[dict[str, Metric], dict[str, object], dict[str, list[int]]]:
         """The four gated metrics of one pair (margins widened for ``pairs``), its table row and evidence."""
         p = self.params
-        assert isinstance(p, PairRelationCheck.Params)
         rng = ctx.rng(f"{self.name}.{label}")
         seed = int(rng.integers(2**31 - 1))
         base = sides["base"]
@@ -345,7 +342,6 @@ class PairRelationCheck(Check):
     def _completeness(self, ctx: AuditContext, prompt: str, response: str, label: str, pairs: int) -> Metric:
         """Share of candidate rows (matched size) with both texts present, against the reference's."""
         p = self.params
-        assert isinstance(p, PairRelationCheck.Params)
         shares = []
         for pair in (ctx.synthetic_pair, ctx.reference_pair):
             frame = pair.candidate

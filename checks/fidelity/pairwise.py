@@ -400,7 +400,6 @@ class PairwiseAssociationCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compare every column pair's association and 2-D table on the synthetic and the reference pair."""
         p = self.params
-        assert isinstance(p, PairwiseAssociationCheck.Params)
         columns = ctx.comparable_columns
         if len(columns) < 2:
             return self.skip("fewer than two numeric, datetime, categorical or boolean columns to pair")

@@ -306,7 +306,6 @@ class UtilityCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Train on synthetic and on real rows, score both on the holdout, bootstrap the difference."""
         p = self.params
-        assert isinstance(p, UtilityCheck.Params)
         target = ctx.data.target
         holdout = ctx.holdout
         if target is None or holdout is None:
@@ -550,7 +549,6 @@ class UtilityCheck(Check):
     ) -> ShareRatio | SpreadRatio | None:
         """The synthetic-trained model's predictions against the real-trained model's (``None``: not measurable)."""
         p = self.params
-        assert isinstance(p, UtilityCheck.Params)
         if task.kind == "regression":
             return prediction_spread_ratio(pred_synth, pred_real, resamples)
         return predicted_share_ratio(
@@ -564,7 +562,6 @@ class UtilityCheck(Check):
 
     def _collapse_metric(self, collapse: ShareRatio | SpreadRatio, labels: tuple[str, ...], n_train: int) -> Metric:
         p = self.params
-        assert isinstance(p, UtilityCheck.Params)
         if isinstance(collapse, SpreadRatio):
             return gated_metric(
                 "prediction_spread_ratio",

@@ -161,7 +161,6 @@ class EvalContaminationCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Scan synthetic rows and an equal sample of real rows for the items of each eval set."""
         p = self.params
-        assert isinstance(p, EvalContaminationCheck.Params)
         sets = ctx.eval_sets(include_holdout=p.include_holdout)
         if not sets:
             return self.skip("no evaluation set: give --eval-set FILE (a holdout counts as one)")
@@ -212,7 +211,6 @@ class EvalContaminationCheck(Check):
     ) -> dict[str, _Measured | str]:
         """Per eval set: contaminated synthetic and reference rows by the text rule, or why not compared."""
         p = self.params
-        assert isinstance(p, EvalContaminationCheck.Params)
         out: dict[str, _Measured | str] = {}
         specs: dict[str, tuple[ItemPatterns, np.ndarray]] = {}
         for name, frame in sorted(sets.items()):
@@ -272,7 +270,6 @@ class EvalContaminationCheck(Check):
         n_reference: int,
     ) -> CheckResult:
         p = self.params
-        assert isinstance(p, EvalContaminationCheck.Params)
         margin = worst_of_many_margin(p.margin, len(records))
         gated = {
             r["eval_set"]: gated_metric(

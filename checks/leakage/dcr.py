@@ -141,7 +141,6 @@ class DistanceToClosestRecordCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Search the nearest base row of every synthetic and reference row, then compare close shares."""
         p = self.params
-        assert isinstance(p, DistanceToClosestRecordCheck.Params)
         if ctx.text_unmeasured_reason is not None:
             return self.skip(ctx.text_unmeasured_reason)
         columns = ctx.distance_columns()

@@ -66,7 +66,6 @@ class ExactCopyCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Fingerprint rows, then count synthetic and reference rows found among the base real rows."""
         p = self.params
-        assert isinstance(p, ExactCopyCheck.Params)
         columns = tuple(c for c in ctx.data.columns if ctx.roles[c] is not Role.IDENTIFIER)
         if not columns:
             return self.skip("every common column is an identifier; no row content is left to compare")

@@ -97,7 +97,6 @@ class AttributeInferenceCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Attack every secret column with the nearest synthetic record on the quasi-identifiers."""
         p = self.params
-        assert isinstance(p, AttributeInferenceCheck.Params)
         candidates = [ctx.data.target, *ctx.data.sensitive]
         secrets = [c for c in dict.fromkeys(candidates) if c and ctx.roles.get(c) not in (None, Role.EMPTY)]
         if not secrets:

@@ -67,7 +67,6 @@ class LinkabilityCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Search from each half of each target record and count the links."""
         p = self.params
-        assert isinstance(p, LinkabilityCheck.Params)
         if p.columns_a or p.columns_b:
             unknown = [c for c in (*p.columns_a, *p.columns_b) if c not in ctx.data.columns]
             if unknown:

@@ -80,7 +80,6 @@ class MembershipInferenceCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Score members and non-members by distance to the nearest synthetic row and compute the AUC."""
         p = self.params
-        assert isinstance(p, MembershipInferenceCheck.Params)
         holdout = ctx.holdout
         assert holdout is not None  # guaranteed by needs
         if ctx.text_unmeasured_reason is not None:

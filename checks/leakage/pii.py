@@ -494,7 +494,6 @@ class PiiCheck(Check):
 
     def _columns(self, ctx: AuditContext) -> tuple[str, ...]:
         p = self.params
-        assert isinstance(p, PiiCheck.Params)
         chosen = []
         for column in ctx.data.columns:
             role = ctx.roles[column]
@@ -515,7 +514,6 @@ class PiiCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Scan candidate rows for PII, look the values up in the real rows, and compare with the reference."""
         p = self.params
-        assert isinstance(p, PiiCheck.Params)
         columns = self._columns(ctx)
         if not columns:
             return self.skip("no text, identifier or high-cardinality string column to scan for personal data")

@@ -80,7 +80,6 @@ class RareRecordCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Find unique real combinations and count how many reappear in the synthetic and reference rows."""
         p = self.params
-        assert isinstance(p, RareRecordCheck.Params)
         given = ctx.data.quasi_identifiers
         columns = tuple(c for c in given if c in ctx.data.columns) if given else default_quasi_identifiers(ctx)
         if not columns:

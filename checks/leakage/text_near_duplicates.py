@@ -349,7 +349,6 @@ class TextNearDuplicateCheck(Check):
     def run(self, ctx: AuditContext) -> CheckResult:
         """Score every synthetic and reference text against the real texts, per method, and compare."""
         p = self.params
-        assert isinstance(p, TextNearDuplicateCheck.Params)
         embedding_note = None
         if not p.use_embeddings:
             embedding_note = "turned off (use_embeddings: false)"
@@ -469,7 +468,6 @@ class TextNearDuplicateCheck(Check):
     ) -> tuple[pd.Series, np.ndarray]:
         """The non-empty normalised texts of ``values`` and their signatures (from the context's cache)."""
         p = self.params
-        assert isinstance(p, TextNearDuplicateCheck.Params)
         signed = ctx.text_signatures(column, key, kind=kind, width=k, num_perm=p.num_perm)
         at = signed.positions(values.index)
         texts = pd.Series(signed.normalised[at], index=values.index, dtype=object)
@@ -480,7 +478,6 @@ class TextNearDuplicateCheck(Check):
         self, ctx: AuditContext, column: str, embed: bool, sizes: dict[str, int]
     ) -> tuple[list[_Outcome], tuple[float, float]] | None:
         p = self.params
-        assert isinstance(p, TextNearDuplicateCheck.Params)
         keys = {"base": "base", "synthetic": "synthetic_candidate", "reference": "reference_candidate"}
         values = {
             side: self._texts(ctx, key, column, p.max_base_texts if side == "base" else p.max_texts)
@@ -551,7 +548,6 @@ class TextNearDuplicateCheck(Check):
         self, ctx: AuditContext, column: str, base_set: np.ndarray, sizes: dict[str, int]
     ) -> _Outcome:
         p = self.params
-        assert isinstance(p, TextNearDuplicateCheck.Params)
         _, base_vectors = ctx.text_embeddings(column, "base")
         found = {}
         for side, key in (("synthetic", "synthetic_candidate"), ("reference", "reference_candidate")):
