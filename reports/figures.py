@@ -3,7 +3,8 @@
 A check describes a figure as plain data (:class:`~synthaudit.result.FigureSpec`); this module draws it. Known
 kinds: ``histogram`` (``bin_edges`` and ``series`` of shares per bin, optional ``datetime`` for edges in
 seconds since the epoch), ``bars`` (``categories`` and ``series`` of values per category), ``heatmap``
-(``labels`` — or ``x_labels`` and ``y_labels`` — and ``matrix``, optional ``vmin`` / ``vmax``), ``distribution``
+(``labels`` — or ``x_labels`` and ``y_labels`` — and ``matrix``, or ``panels`` of ``{title, matrix}`` drawn
+side by side on one colour scale; optional ``vmin`` / ``vmax``), ``distribution``
 (either a histogram's ``bin_edges`` and ``series``, or ``series`` of raw values drawn as cumulative
 distributions, optional ``markers`` {label: x}), and ``scatter`` (``series`` of ``{"x": [...], "y": [...]}`` or
 of ``[x, y]`` pairs). An unknown kind or malformed data never raises: it comes back as a
@@ -238,14 +239,32 @@ def _draw_bars(fig: Any, spec: FigureSpec) -> None:
     _finish(ax, spec, legend=k > 1, swap_labels=True)
 
 
-def _draw_heatmap(fig: Any, spec: FigureSpec) -> None:
-    data = spec.data
-    matrix_data = data.get("matrix")
-    if not isinstance(matrix_data, list | tuple) or not matrix_data:
-        raise FigureDataError("data['matrix'] must be a non-empty list of rows")
-    rows = [_numbers(row, f"data['matrix'][{i}]") for i, row in enumerate(matrix_data)]
+def _matrix(values: Any, where: str) -> list[list[float]]:
+    if not isinstance(values, list | tuple) or not values:
+        raise FigureDataError(f"{where} must be a non-empty list of rows")
+    rows = [_numbers(row, f"{where}[{i}]") for i, row in enumerate(values)]
     if len({len(r) for r in rows}) != 1:
-        raise FigureDataError("data['matrix'] rows must all have the same length")
+        raise FigureDataError(f"{where} rows must all have the same length")
+    return rows
+
+
+def _draw_heatmap(fig: Any, spec: FigureSpec) -> None:
+    """One matrix (``matrix``), or several side by side on one colour scale (``panels``: title and matrix each)."""
+    data = spec.data
+    panels_data = data.get("panels")
+    if panels_data is not None:
+        if not isinstance(panels_data, list | tuple) or not 1 <= len(panels_data) <= 3:
+            raise FigureDataError("data['panels'] must be a list of 1 to 3 {'title', 'matrix'} records")
+        titles = [str(p.get("title", "")) if isinstance(p, dict) else "" for p in panels_data]
+        matrices = [
+            _matrix(p.get("matrix") if isinstance(p, dict) else None, f"data['panels'][{i}]['matrix']")
+            for i, p in enumerate(panels_data)
+        ]
+    else:
+        titles, matrices = [""], [_matrix(data.get("matrix"), "data['matrix']")]
+    if len({(len(m), len(m[0])) for m in matrices}) != 1:
+        raise FigureDataError("the panels' matrices must have the same shape")
+    rows = matrices[0]
     n_rows, n_cols = len(rows), len(rows[0])
     if "labels" in data:
         y_labels = _labels(data["labels"], "data['labels']", length=n_rows)
@@ -255,7 +274,7 @@ def _draw_heatmap(fig: Any, spec: FigureSpec) -> None:
         x_labels = _labels(data.get("x_labels"), "data['x_labels']", length=n_cols)
     if n_rows > 60 or n_cols > 60:
         raise FigureDataError(f"a {n_rows}×{n_cols} heatmap is too large to draw; shown as a table")
-    flat = [v for row in rows for v in row]
+    flat = [v for matrix in matrices for row in matrix for v in row]
     low = _number(data["vmin"], "data['vmin']") if data.get("vmin") is not None else min(flat)
     high = _number(data["vmax"], "data['vmax']") if data.get("vmax") is not None else max(flat)
     diverging = low < 0 < high
@@ -272,32 +291,37 @@ def _draw_heatmap(fig: Any, spec: FigureSpec) -> None:
         high = low + 1.0
     # Drawn at the width it is shown at (a full-width figure, ~6.5 in), so its 8-point labels read as 8 points.
     longest = max(len(label) for label in (*x_labels, *y_labels))
-    side = min(5.2, 1.2 + 0.26 * max(n_rows, n_cols)) + 0.055 * longest
-    fig.set_size_inches(min(7.0, side + 1.0), side)
-    ax = fig.add_subplot()
-    mesh = ax.pcolormesh(rows, cmap=cmap, vmin=low, vmax=high, edgecolors="white", linewidth=0.5)
-    ax.set_xticks([c + 0.5 for c in range(n_cols)], x_labels, rotation=45, ha="right", rotation_mode="anchor")
-    ax.set_yticks([r + 0.5 for r in range(n_rows)], y_labels)
-    ax.invert_yaxis()
-    ax.set_aspect("equal")
-    ax.grid(visible=False)
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    if n_rows * n_cols <= 144:
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                shade = abs(value - (0 if diverging else low)) / ((high - low) / (2 if diverging else 1))
-                ax.text(
-                    c + 0.5,
-                    r + 0.5,
-                    f"{value:.2g}",
-                    ha="center",
-                    va="center",
-                    fontsize=6.5,
-                    color="white" if shade > 0.6 else "#111827",
-                )
-    fig.colorbar(mesh, ax=ax, shrink=0.8)
+    k = len(matrices)
+    side = min(5.2 / k, 1.2 + 0.26 * max(n_rows, n_cols) / k) + 0.055 * longest
+    fig.set_size_inches(min(7.0, k * side + 1.0), side + (0.3 if k > 1 else 0.0))
+    axes = fig.subplots(1, k, squeeze=False)[0]
+    mesh = None
+    for index, (ax, title, matrix) in enumerate(zip(axes, titles, matrices, strict=True)):
+        mesh = ax.pcolormesh(matrix, cmap=cmap, vmin=low, vmax=high, edgecolors="white", linewidth=0.5)
+        ax.set_xticks([c + 0.5 for c in range(n_cols)], x_labels, rotation=45, ha="right", rotation_mode="anchor")
+        ax.set_yticks([r + 0.5 for r in range(n_rows)], y_labels if index == 0 else [""] * n_rows)
+        ax.invert_yaxis()
+        ax.set_aspect("equal")
+        ax.grid(visible=False)
+        ax.tick_params(length=0)
+        if title:
+            ax.set_title(title, fontsize=9)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        if k == 1 and n_rows * n_cols <= 144:
+            for r, row in enumerate(matrix):
+                for c, value in enumerate(row):
+                    shade = abs(value - (0 if diverging else low)) / ((high - low) / (2 if diverging else 1))
+                    ax.text(
+                        c + 0.5,
+                        r + 0.5,
+                        f"{value:.2g}",
+                        ha="center",
+                        va="center",
+                        fontsize=6.5,
+                        color="white" if shade > 0.6 else "#111827",
+                    )
+    fig.colorbar(mesh, ax=list(axes), shrink=0.8)
     _finish(ax, spec, legend=False)
 
 

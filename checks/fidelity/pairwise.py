@@ -485,11 +485,21 @@ class PairwiseAssociationCheck(Check):
             missing_summary = f" Worst co-missingness score {worst_missing[0]:.3f} (reference {worst_missing[1]:.3f})."
         difference = stats["synthetic"].association - stats["base"].association
         np.fill_diagonal(difference, 0.0)
-        figure = make_figure(
-            "heatmap",
-            "Association difference, synthetic − real (Spearman / Cramér's V / η)",
-            {"labels": list(columns), "matrix": difference},
-        )
+        # real and synthetic side by side on one scale, then their difference (as readers of other tools expect)
+        labels = list(columns)
+        measures = "(Spearman / Cramér's V / η)"
+        panels = [
+            {"title": "real", "matrix": stats["base"].association},
+            {"title": "synthetic", "matrix": stats["synthetic"].association},
+        ]
+        figures = [
+            make_figure("heatmap", f"Association, real and synthetic {measures}", {"labels": labels, "panels": panels}),
+            make_figure(
+                "heatmap",
+                f"Association difference, synthetic − real {measures}",
+                {"labels": labels, "matrix": difference},
+            ),
+        ]
         gate = metrics[0]
         verdict = "below the fail threshold" if gate.passed is False else "within the thresholds"
         summary = (
@@ -502,7 +512,7 @@ class PairwiseAssociationCheck(Check):
             metrics=metrics,
             summary=summary,
             tables=tables,
-            figures=[figure],
+            figures=figures,
             sample_sizes={
                 "base_rows": stats["base"].rows,
                 "synthetic_rows": stats["synthetic"].rows,

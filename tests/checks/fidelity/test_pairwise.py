@@ -92,9 +92,13 @@ def test_heatmap_and_tables(adult_split):
     real, holdout, synth = adult_split(9, real=3000, holdout=1500, synth=1500)
     ctx = make_context(real, shuffle_column(synth, "age"), holdout)
     result = PairwiseAssociationCheck().run(ctx)
-    (figure,) = result.figures
-    assert figure.kind == "heatmap"
+    side_by_side, figure = result.figures  # real and synthetic side by side, then the difference
+    assert [f.kind for f in result.figures] == ["heatmap"] * 2 and "difference" in figure.title
+    assert [p["title"] for p in side_by_side.data["panels"]] == ["real", "synthetic"]
+    real_matrix, synthetic_matrix = (np.array(p["matrix"]) for p in side_by_side.data["panels"])
     labels, matrix = figure.data["labels"], np.array(figure.data["matrix"])
+    off_diagonal = ~np.eye(len(labels), dtype=bool)
+    assert np.allclose((synthetic_matrix - real_matrix)[off_diagonal], matrix[off_diagonal])
     assert labels == list(ctx.comparable_columns)
     assert matrix.shape == (len(labels), len(labels))
     assert np.allclose(matrix, matrix.T) and np.allclose(np.diag(matrix), 0.0)
