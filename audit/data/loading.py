@@ -37,6 +37,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from synthaudit.data.chat import MESSAGES_FIELD, chat_frame, is_chat
+from synthaudit.data.shards import is_sharded, shard_files, shards_sha256
 from synthaudit.errors import InputError
 
 __all__ = ["SUPPORTED_FORMATS", "LoadedTable", "frame_sha256", "load_table"]
@@ -149,6 +150,8 @@ def load_table(source: str | os.PathLike[str] | pd.DataFrame, *, label: str, enc
         return _finish(frame, _Source(Path(), "<DataFrame>", label, "dataframe", False), sha)
     if not isinstance(source, str | os.PathLike):
         raise TypeError(f"load_table() expects a path or a DataFrame, not {type(source).__name__}")
+    if is_sharded(Path(os.fspath(source))):
+        return _load_shards(Path(os.fspath(source)), os.fspath(source), label, encoding)
     started = time.perf_counter()
     src = _check_file(Path(os.fspath(source)), os.fspath(source), label, encoding)
     chat_roles: tuple[str, ...] = ()
@@ -164,6 +167,31 @@ def load_table(source: str | os.PathLike[str] | pd.DataFrame, *, label: str, enc
     seconds = time.perf_counter() - started
     logger.info("loaded %s table %s: %d rows x %d columns in %.2f s", label, src.shown, *table.frame.shape, seconds)
     return table
+
+
+def _format_of(path: Path) -> str:
+    name = path.name.lower()
+    fmt = _SUFFIXES.get(Path(name.removesuffix(".gz")).suffix, "")
+    return "" if name.endswith(".gz") and fmt == "parquet" else fmt
+
+
+def _load_shards(path: Path, shown: str, label: str, encoding: str) -> LoadedTable:
+    """Read every shard of a directory or glob pattern (:mod:`synthaudit.data.shards`) and stack them."""
+    files = shard_files(path, shown, label, _format_of)
+    tables = [load_table(file, label=f"{label} shard", encoding=encoding) for file in files]
+    first = tables[0]
+    for file, table in zip(files[1:], tables[1:], strict=True):
+        if list(table.frame.columns) != list(first.frame.columns):
+            raise InputError(
+                f"{label} shard '{file}' has the columns {list(table.frame.columns)[:8]}, not those of the first "
+                f"shard '{files[0]}' ({list(first.frame.columns)[:8]}); every shard needs the same columns in the "
+                "same order"
+            )
+    frame = pd.concat([t.frame for t in tables], ignore_index=True) if len(tables) > 1 else first.frame
+    sha = shards_sha256([(file.name, table.sha256) for file, table in zip(files, tables, strict=True)])
+    roles = tuple(dict.fromkeys(role for table in tables for role in table.chat_roles))
+    logger.info("loaded %s table %s from %d shards: %d rows", label, shown, len(files), len(frame))
+    return LoadedTable(frame, label, shown, sha, first.format, len(frame), first.n_columns, roles)
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:

@@ -253,8 +253,8 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_directory(tmp_path: Path) -> None:
     path = tmp_path / "dir.csv"
-    path.mkdir()
-    with pytest.raises(InputError, match="is a directory"):
+    path.mkdir()  # a directory is read as shards (synthaudit.data.shards); an empty one holds none
+    with pytest.raises(InputError, match="holds no data file"):
         load_table(path, label="holdout")
 
 
