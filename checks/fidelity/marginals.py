@@ -83,7 +83,13 @@ class MarginalDistributionCheck(Check):
             Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.01, fail_floor=0.03),
             description="Margin over the reference's worst missing-rate difference (share of rows).",
         )
-        figures: int = Field(3, ge=0, le=20, description="Figures drawn for the worst columns.")
+        figures: int = Field(
+            20,
+            ge=0,
+            le=60,
+            description="Distribution figures drawn, worst columns first: every compared column up to this many "
+            "(the report shows the first few and folds the rest).",
+        )
 
     def _pair_stats(
         self, ctx: AuditContext, pair: Pair, columns: tuple[str, ...], texts: tuple[str, ...]
