@@ -97,10 +97,11 @@ class PairRelationCheck(Check):
     suite: ClassVar[Suite] = Suite.FIDELITY
     description: ClassVar[str] = "Synthetic responses relate to their prompts as real responses do to theirs."
     meaning: ClassVar[str] = (
-        "For each prompt–response pair of columns: how similar each response is to its own prompt, whether a "
-        "classifier can tell synthetic pairs from real pairs by how they relate, how often a prompt comes back "
-        "with a different answer, and how often an answer copies its prompt — each compared with real pairs "
-        "the generator never saw. Lower is better for all four."
+        "For each prompt–response pair of columns: how often both texts are there (higher is better), how "
+        "similar each response is to its own prompt, whether a classifier can tell synthetic pairs from real "
+        "pairs by how they relate, how often a prompt comes back with a different answer, and how often an "
+        "answer copies its prompt (lower is better for these four) — each compared with real pairs the "
+        "generator never saw."
     )
     gating_metrics: ClassVar[tuple[str, ...]] = (
         "complete_pair_share",
