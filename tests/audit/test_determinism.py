@@ -3,7 +3,7 @@
 Python salts string hashes per process (``PYTHONHASHSEED``), so anything that iterates a set or a dict built
 from a set of strings — inside synthaudit or inside a library it hands data to — can change the order of a
 floating-point sum and the last bits of a number. The audit runs twice through the command line, under two
-different hash seeds, and the results must agree to the byte.
+different hash seeds and with one and two BLAS/OpenMP threads, and the results must agree to the byte.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ def _audit(paths: dict[str, Path], folder: Path, hash_seed: int) -> subprocess.P
     env = {
         **os.environ,
         "PYTHONHASHSEED": str(hash_seed),
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
+        # one BLAS/OpenMP thread in the first run, two in the second: thread counts must not move a number
+        "OMP_NUM_THREADS": str(hash_seed),
+        "OPENBLAS_NUM_THREADS": str(hash_seed),
+        "MKL_NUM_THREADS": str(hash_seed),
     }
     command = [
         sys.executable,
