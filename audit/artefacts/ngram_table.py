@@ -25,37 +25,30 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from synthaudit.artefacts import ngrams
+
 __all__ = ["ORDER_NGRAMS", "TABLE_ROWS", "NgramTable", "ngram_hashes", "order_features", "text_hashes", "word_hashes"]
 
-WORD_PATTERN = r"\w+"
-"""Words are runs of letters, digits and underscores, lowercased; punctuation is ignored."""
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-"""Odd 64-bit multiplier (golden ratio) that mixes a prefix hash before the next word's hash is added."""
-
-
 def word_hashes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``(text positions, word hashes)`` of every word of every text in order; missing texts have no words."""
-    text = values.reset_index(drop=True).astype("string").fillna("").str.lower()
-    words = text.str.findall(WORD_PATTERN).explode()
-    words = words[words.notna()]
-    positions = words.index.to_numpy(dtype=np.int64)
-    hashes = pd.util.hash_array(words.to_numpy(dtype=object)) if len(words) else np.zeros(0, np.uint64)
-    return positions, np.asarray(hashes, dtype=np.uint64)
+    """``(text positions, word hashes)`` of every word of every text in order; missing texts have no words.
+
+    Words and their hashes are those of :mod:`synthaudit.artefacts.ngrams` (lower-cased runs of letters, digits
+    and underscores), so a word n-gram means the same here as in the contamination scan.
+    """
+    texts = values.reset_index(drop=True).astype("string").fillna("").tolist()
+    hashes, counts = ngrams.word_hashes(ngrams.word_lists(texts))
+    return np.repeat(np.arange(len(texts), dtype=np.int64), counts), hashes
 
 
 def ngram_hashes(positions: np.ndarray, words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """``(text positions, n-gram hashes)`` of every run of ``n`` consecutive words inside one text."""
     if n < 1:
         raise ValueError("n-grams need n >= 1")
-    count = len(words) - n + 1
-    if count <= 0:
+    if len(positions) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.uint64)
-    same = positions[:count] == positions[n - 1 :]
-    combined = words[:count].copy()
-    with np.errstate(over="ignore"):
-        for offset in range(1, n):
-            combined = combined * _MIX + words[offset : offset + count]
-    return positions[:count][same], combined[same]
+    counts = np.bincount(positions)
+    grams, owner = ngrams.gram_hashes(words, counts, n)
+    return owner.astype(np.int64, copy=False), grams
 
 
 def text_hashes(values: pd.Series) -> np.ndarray:
