@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from synthaudit.neighbours import raw_search
+from synthaudit.stats.moments import GramSums, vendi_from_gram
 
 __all__ = [
     "JACKKNIFE_GROUPS",
@@ -202,23 +203,9 @@ def coverage_and_recall(base: np.ndarray, sample: np.ndarray, k: int, labels: np
     return out[0], out[1]
 
 
-def _vendi(gram: np.ndarray) -> float:
-    trace = float(np.trace(gram))
-    if not trace > 0:
-        return 1.0
-    eigenvalues = np.linalg.eigvalsh((gram + gram.T) / 2.0)
-    kept = eigenvalues[eigenvalues > (trace + len(gram)) * float(np.finfo(np.float64).eps) * trace]
-    if len(kept) == 0:
-        return 1.0
-    shares = kept / float(kept.sum())
-    return float(min(max(math.exp(-float(np.sum(shares * np.log(shares)))), 1.0), len(gram)))
-
-
 def _grams(x: np.ndarray, labels: np.ndarray, groups: int) -> np.ndarray:
     x64 = np.asarray(x, dtype=np.float64)
-    norms = np.sqrt(_squared_norms(x64))
-    unit = x64 / np.where(norms > 0, norms, 1.0)[:, None]
-    return np.stack([unit[labels == g].T @ unit[labels == g] for g in range(groups)])
+    return np.stack([GramSums(x64.shape[1]).update(x64[labels == g]).finalise() for g in range(groups)])
 
 
 def vendi_ratio(base: np.ndarray, sample: np.ndarray, labels: np.ndarray) -> Estimate:
@@ -229,11 +216,11 @@ def vendi_ratio(base: np.ndarray, sample: np.ndarray, labels: np.ndarray) -> Est
     rows. Standard error: the jackknife over the sample rows' ``labels``.
     """
     groups = int(labels.max()) + 1 if len(labels) else 1
-    reference = _vendi(_grams(base, np.zeros(len(base), dtype=np.int64), 1)[0])
+    reference = vendi_from_gram(_grams(base, np.zeros(len(base), dtype=np.int64), 1)[0])
     grams = _grams(sample, labels, groups)
     total = grams.sum(axis=0)
-    leave_out = np.array([_vendi(total - grams[g]) for g in range(groups)])
-    return Estimate(_vendi(total) / reference, jackknife_se(leave_out) / reference)
+    leave_out = np.array([vendi_from_gram(total - grams[g]) for g in range(groups)])
+    return Estimate(vendi_from_gram(total) / reference, jackknife_se(leave_out) / reference)
 
 
 # ----------------------------------------------------------------------------- text

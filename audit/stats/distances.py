@@ -8,8 +8,16 @@ import numpy as np
 import pandas as pd
 
 from synthaudit.data.roles import Role
+from synthaudit.stats.states import CategoryCounts
 
-__all__ = ["category_shares", "column_distance", "ks_statistic", "present_numbers", "total_variation_distance"]
+__all__ = [
+    "category_distance",
+    "category_shares",
+    "column_distance",
+    "ks_statistic",
+    "present_numbers",
+    "total_variation_distance",
+]
 
 _KOLMOGOROV_SD = 0.2603
 """Standard deviation of the Kolmogorov distribution: KS·sqrt(nm/(n+m)) under the null."""
@@ -52,6 +60,23 @@ def total_variation_distance(p: pd.Series, q: pd.Series) -> float:
     return float(0.5 * np.abs(diff).sum())
 
 
+def category_distance(base: CategoryCounts, candidate: CategoryCounts) -> tuple[float, float]:
+    """``(TVD, null standard deviation)`` of one categorical column from the two sides' category counts.
+
+    The total variation distance of the category shares (missing values left out), and its null SD: each
+    share difference taken as half-normal, ``½·sqrt(1 − 2/π)·sqrt(Σ p(1 − p))·sqrt(1/n + 1/m)`` over the
+    base's shares p. Range [0, 1]; lower is better. A column with values on one side only is at distance 1.
+    The counts come from mergeable states, so an engine may count them per partition.
+    """
+    n, m = base.rows - base.missing, candidate.rows - candidate.missing
+    if n == 0 or m == 0:
+        return (0.0 if n == m else 1.0), 0.0
+    scale = math.sqrt(1.0 / n + 1.0 / m)
+    p = base.shares()
+    spread = math.sqrt(float((p * (1 - p)).sum()))
+    return total_variation_distance(p, candidate.shares()), 0.5 * _HALF_NORMAL_SD * spread * scale
+
+
 def column_distance(base: pd.Series, candidate: pd.Series, role: Role) -> tuple[float, float, str]:
     """``(distance, null standard deviation, statistic)`` of one column between two samples.
 
@@ -59,18 +84,12 @@ def column_distance(base: pd.Series, candidate: pd.Series, role: Role) -> tuple[
     SD (half-normal approximation of each share difference). Range [0, 1]; lower is better. A column with
     values on one side only is at distance 1.
     """
-    numeric = role in (Role.NUMERIC, Role.DATETIME)
-    if numeric:
-        a, b = present_numbers(base), present_numbers(candidate)
-        n, m = len(a), len(b)
-    else:
-        n, m = int(base.notna().sum()), int(candidate.notna().sum())
+    if role not in (Role.NUMERIC, Role.DATETIME):
+        distance, null_sd = category_distance(CategoryCounts().update(base), CategoryCounts().update(candidate))
+        return distance, null_sd, "tvd"
+    a, b = present_numbers(base), present_numbers(candidate)
+    n, m = len(a), len(b)
     if n == 0 or m == 0:
         # One side has no values at all: maximally different unless both are empty.
-        return (0.0 if n == m else 1.0), 0.0, "ks" if numeric else "tvd"
-    scale = math.sqrt(1.0 / n + 1.0 / m)
-    if numeric:
-        return ks_statistic(a, b), _KOLMOGOROV_SD * scale, "ks"
-    p = category_shares(base)
-    spread = math.sqrt(float((p * (1 - p)).sum()))
-    return total_variation_distance(p, category_shares(candidate)), 0.5 * _HALF_NORMAL_SD * spread * scale, "tvd"
+        return (0.0 if n == m else 1.0), 0.0, "ks"
+    return ks_statistic(a, b), _KOLMOGOROV_SD * math.sqrt(1.0 / n + 1.0 / m), "ks"

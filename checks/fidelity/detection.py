@@ -25,6 +25,7 @@ from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
 from synthaudit.stats.auc import roc_auc
 from synthaudit.stats.importance import permutation_drops
+from synthaudit.stats.threads import one_openmp_thread
 from synthaudit.stats.two_sample import ClassifierTest, classifier_two_sample_test
 
 if TYPE_CHECKING:
@@ -255,14 +256,15 @@ class DetectionCheck(Check):
             test = test[_sample_positions(rng, len(test), params.importance_rows)]
         x, y = detection.features[test], detection.labels[test]
         model = detection.model
-        drops = permutation_drops(
-            lambda f: model.predict_proba(f)[:, 1],
-            lambda s, t: roc_auc(s, t),
-            x,
-            y,
-            repeats=params.importance_repeats,
-            rng=rng,
-        )
+        with one_openmp_thread(len(test) * params.importance_repeats):
+            drops = permutation_drops(
+                lambda f: model.predict_proba(f)[:, 1],
+                lambda s, t: roc_auc(s, t),
+                x,
+                y,
+                repeats=params.importance_repeats,
+                rng=rng,
+            )
         frame = pd.DataFrame(
             {"auc_drop": drops.mean(axis=1), "auc_drop_sd": drops.std(axis=1), "order": np.arange(len(columns))},
             index=list(columns),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from itertools import combinations, pairwise
+from itertools import combinations
 from typing import ClassVar
 
 import numpy as np
@@ -22,11 +22,10 @@ from synthaudit.check import (
 )
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
+from synthaudit.stats.tables import JointCounts, aligned_counts
 
 __all__ = ["KMarginalCheck", "choose_subsets", "kmarginal_standard_error", "subset_similarity"]
 
-_DENSE_CELLS = 1 << 22
-"""Joint tables with at most this many cells are counted with ``np.bincount``; larger ones by ``np.unique``."""
 _HALF_NORMAL_VAR = 1.0 - 2.0 / math.pi
 
 
@@ -44,21 +43,11 @@ def choose_subsets(columns: int, k: int, count: int, rng: np.random.Generator) -
 
 
 def _joint_counts(samples: Sequence[np.ndarray], levels: Sequence[int]) -> list[np.ndarray]:
-    """Counts of each joint code combination in coded samples (columns × rows each), on the same cells."""
-    cells = math.prod(int(v) for v in levels)
-    joint = []
-    for codes in samples:
-        code = codes[0].astype(np.int64)
-        for row, size in zip(codes[1:], levels[1:], strict=True):
-            code *= int(size)
-            code += row
-        joint.append(code)
-    if cells <= _DENSE_CELLS:
-        return [np.bincount(code, minlength=cells) for code in joint]
-    _, inverse = np.unique(np.concatenate(joint), return_inverse=True)
-    size = int(inverse.max()) + 1 if len(inverse) else 0
-    bounds = np.cumsum([0] + [len(code) for code in joint])
-    return [np.bincount(inverse[lo:hi], minlength=size) for lo, hi in pairwise(bounds)]
+    """Counts of each joint code combination in coded samples (columns × rows each), on the same cells.
+
+    Counted through the mergeable :class:`~synthaudit.stats.tables.JointCounts` state (one partition here).
+    """
+    return aligned_counts([JointCounts(levels).update(codes) for codes in samples])
 
 
 def _scores(base: np.ndarray, candidates: Sequence[np.ndarray], levels: Sequence[int]) -> tuple[list[float], float]:

@@ -23,9 +23,9 @@ from synthaudit.check import (
 from synthaudit.context import AuditContext, Pair
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, FigureSpec
-from synthaudit.stats.distances import category_shares as _shares
+from synthaudit.stats.distances import category_distance, present_numbers
 from synthaudit.stats.distances import column_distance as _column_distance
-from synthaudit.stats.distances import present_numbers as _as_numbers
+from synthaudit.stats.states import CategoryCounts, HistogramCounts
 
 __all__ = ["MarginalDistributionCheck"]
 
@@ -33,8 +33,25 @@ RARE_CATEGORY_COUNT = 10
 """DESIGN: category values seen fewer than 10 times in the real data are suppressed in tables."""
 
 
+NUMERIC_ROLES = (Role.NUMERIC, Role.DATETIME)
+
+
 def _missing_rate(values: pd.Series) -> float:
     return float(values.isna().mean()) if len(values) else 0.0
+
+
+def _distance(base: pd.Series, candidate: pd.Series, role: Role) -> tuple[float, float, str, float, float]:
+    """``(distance, null SD, statistic, base missing rate, candidate missing rate)`` of one column.
+
+    Categorical columns go through the mergeable :class:`CategoryCounts` state (value counts and missing
+    values in one pass); numeric ones through the KS statistic, which needs the sorted values.
+    """
+    if role in NUMERIC_ROLES:
+        distance, null_sd, statistic = _column_distance(base, candidate, role)
+        return distance, null_sd, statistic, _missing_rate(base), _missing_rate(candidate)
+    base_counts, candidate_counts = CategoryCounts().update(base), CategoryCounts().update(candidate)
+    distance, null_sd = category_distance(base_counts, candidate_counts)
+    return distance, null_sd, "tvd", base_counts.missing_rate(), candidate_counts.missing_rate()
 
 
 class MarginalDistributionCheck(Check):
@@ -106,9 +123,10 @@ class MarginalDistributionCheck(Check):
                 (statistic_column(text, s), text, base_stats[s], candidate_stats[s], Role.NUMERIC) for s in STATISTICS
             ]
         for name, column, base, candidate, role in measured:
-            distance, null_sd, statistic = _column_distance(base, candidate, role)
-            base_missing = _missing_rate(pair.base[column])
-            candidate_missing = _missing_rate(pair.candidate[column])
+            distance, null_sd, statistic, base_missing, candidate_missing = _distance(base, candidate, role)
+            if name != column:  # a text statistic: the text column's own missing rate
+                base_missing = _missing_rate(pair.base[column])
+                candidate_missing = _missing_rate(pair.candidate[column])
             n, m = len(pair.base), len(pair.candidate)
             pooled = (base_missing * n + candidate_missing * m) / max(n + m, 1)
             missing_sd = math.sqrt(pooled * (1 - pooled) * (1 / max(n, 1) + 1 / max(m, 1)))
@@ -195,7 +213,7 @@ class MarginalDistributionCheck(Check):
         ]
         status_word = "within" if all(m.passed for m in metrics if m.gating) else "beyond"
         summary = (
-            f"Worst column {worst!r}: {syn.at[worst, 'statistic'].upper()} {syn.at[worst, 'distance']:.3f} "
+            f"Worst column {worst!r}: {str(syn.at[worst, 'statistic']).upper()} {syn['distance'].max():.3f} "
             f"vs reference worst {ref['distance'].max():.3f}; "
             f"worst missing-rate difference {syn['missing_difference'].max():.3f} "
             f"({worst_missing!r}) — {status_word} the thresholds."
@@ -221,8 +239,8 @@ class MarginalDistributionCheck(Check):
 
 def _one_sided_categories(ctx: AuditContext, column: str) -> dict[str, object]:
     """Categories present on one side only, with rare real values suppressed (counts only)."""
-    real_counts = ctx.real[column].value_counts()
-    synth_values = set(ctx.synth[column].dropna().unique())
+    real_counts = CategoryCounts().update(ctx.real[column]).finalise()
+    synth_values = set(CategoryCounts().update(ctx.synth[column]).finalise().index)
     missing_in_synth = [v for v in real_counts.index if v not in synth_values]
     shown_missing = sorted(str(v) for v in missing_in_synth if real_counts[v] >= RARE_CATEGORY_COUNT)
     invented = sorted(str(v) for v in synth_values if v not in real_counts.index)
@@ -244,7 +262,7 @@ def _figure(ctx: AuditContext, column: str, source: str) -> FigureSpec:
     else:
         real, synth = pair.base[column], pair.candidate[column]
     if column != source or ctx.roles[column] in (Role.NUMERIC, Role.DATETIME):
-        a, b = _as_numbers(real), _as_numbers(synth)
+        a, b = present_numbers(real), present_numbers(synth)
         pooled = np.concatenate([a, b])
         if len(pooled) == 0:
             edges = np.array([0.0, 1.0])
@@ -261,17 +279,18 @@ def _figure(ctx: AuditContext, column: str, source: str) -> FigureSpec:
             {
                 "bin_edges": edges,
                 "series": {
-                    "real": np.histogram(np.clip(a, edges[0], edges[-1]), edges)[0] / max(len(a), 1),
-                    "synthetic": np.histogram(np.clip(b, edges[0], edges[-1]), edges)[0] / max(len(b), 1),
+                    "real": HistogramCounts(edges, clip=True).update(a).finalise() / max(len(a), 1),
+                    "synthetic": HistogramCounts(edges, clip=True).update(b).finalise() / max(len(b), 1),
                 },
                 "datetime": column == source and ctx.roles[column] is Role.DATETIME,
             },
             x_label=column,
             y_label="share of rows",
         )
-    counts = real.value_counts()
+    real_counts = CategoryCounts().update(real)
+    counts = real_counts.finalise()  # most frequent first, ties by value: never by row order
     shown = [c for c in counts.index if counts[c] >= RARE_CATEGORY_COUNT][:15]
-    real_shares, synth_shares = _shares(real), _shares(synth)
+    real_shares, synth_shares = real_counts.shares(), CategoryCounts().update(synth).shares()
     return make_figure(
         "bars",
         f"{column}: category shares (rare real values suppressed)",

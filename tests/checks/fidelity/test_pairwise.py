@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +21,7 @@ from synthaudit.checks.fidelity.pairwise import (
     pair_scores,
     spearman_matrix,
 )
+from synthaudit.checks.fidelity.pairwise_frames import choose_pairs
 from synthaudit.data.roles import Role
 from synthaudit.result import Status
 from synthaudit.testing import check_contract
@@ -264,3 +267,54 @@ def test_coding_bins_candidates_with_the_base():
     assert codes[0].tolist() == [0, 2, 3, 4]
     assert codes[1].tolist() == [0, 2, 3, 2]  # unseen and beyond-top-k values are "other"
     assert np.all(coding.codes(base) < np.array(coding.levels)[:, None])
+
+
+# ----------------------------------------------------------------------------- many columns: sampled pairs
+def test_choose_pairs_all_when_few_else_a_covering_sample():
+    rng = np.random.default_rng(0)
+    assert choose_pairs(5, 10, rng) == tuple(combinations(range(5), 2))
+    for p in (40, 41):
+        pairs = choose_pairs(p, 100, np.random.default_rng(1))
+        assert len(pairs) == len(set(pairs)) == 100 and list(pairs) == sorted(pairs)
+        assert all(i < j for i, j in pairs)
+        assert {c for ij in pairs for c in ij} == set(range(p))  # every column takes part
+        assert pairs == choose_pairs(p, 100, np.random.default_rng(1))
+
+
+def test_sampled_pairs_measure_the_same_associations(adult_split):
+    real, _, _ = adult_split(12, real=1500, holdout=10, synth=10)
+    columns = list(real.columns)
+    roles = make_context(real, real).roles
+    coding = ColumnCoding.fit(real, columns, roles, bins=10, max_categories=20)
+    codes = coding.codes(real)
+    every = frame_statistics(real, codes, coding, [])
+    pairs = choose_pairs(len(columns), 30, np.random.default_rng(2))
+    some = frame_statistics(real, codes, coding, [], pairs)
+    assert some.association is None and some.pairs == pairs
+    expected = np.array([every.association[i, j] for i, j in pairs])
+    assert np.allclose(some.pair_association, expected, atol=1e-12)
+    assert all(np.array_equal(some.tables[ij], every.tables[ij]) for ij in pairs)
+
+
+def test_sampled_pairs_still_find_a_broken_column(adult_split):
+    real, holdout, synth = adult_split(6)
+    check = PairwiseAssociationCheck(PairwiseAssociationCheck.Params(max_pairs=40))
+    clean = check.run(make_context(real, synth, holdout))
+    assert clean.status is Status.PASS, clean.summary
+    assert clean.sample_sizes["pairs"] == clean.sample_sizes["pairs_sampled"] == 40
+    assert clean.sample_sizes["column_pairs_total"] == 105 and not clean.figures
+    broken = check.run(make_context(real, shuffle_column(synth, "relationship"), holdout))
+    assert broken.status is Status.FAIL and "relationship" in broken.summary
+
+
+def test_many_columns_do_not_explode():
+    rng = np.random.default_rng(0)
+    n, width = 60, 800
+    data = {f"n{i}": rng.normal(size=3 * n) for i in range(width // 2)}
+    data.update({f"c{i}": rng.choice(list("abc"), size=3 * n) for i in range(width // 2)})
+    frame = pd.DataFrame(data)
+    check = PairwiseAssociationCheck(PairwiseAssociationCheck.Params(max_pairs=2000))
+    result = check.run(make_context(frame.iloc[:n], frame.iloc[n : 2 * n], frame.iloc[2 * n :]))
+    assert result.sample_sizes["pairs"] == 2000
+    assert result.sample_sizes["column_pairs_total"] == width * (width - 1) // 2
+    assert len(result.tables[0].rows) == width  # every column scored
