@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	@# the distribution was called `synthaudit` before it became synthaudit-toolkit: drop such a development install
 	$(BIN)/pip uninstall --quiet --yes synthaudit 2>/dev/null || true
-	$(BIN)/pip install --quiet -e ".[all,dev]"
+	$(BIN)/pip install --quiet -e ".[all,dev,ray]"
 	@# setuptools leaves an egg-info in the source tree; on sys.path (pytest, python -c) its entry points
 	@# would shadow the installed ones and hide checks added later, so it goes
 	rm -rf synthaudit_toolkit.egg-info
@@ -39,9 +39,10 @@ browser:
 		else echo "chromium not installed: the browser test will be skipped"; fi; }
 
 # Two workers, one thread each: the machines have 2 cores, and BLAS/OpenMP threads on top of two
-# workers only fight each other.
+# workers only fight each other. `--dist loadgroup` keeps each xdist_group (the Ray module shares one Ray
+# instance) on one worker.
 test: install browser
-	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check audit checks reports tests benchmarks

@@ -28,6 +28,7 @@ from synthaudit.data.alignment import align
 from synthaudit.data.loading import LoadedTable, load_table
 from synthaudit.data.roles import Role
 from synthaudit.embeddings import EmbeddingOptions, default_cache_dir
+from synthaudit.engine import open_engine
 from synthaudit.errors import InputError
 from synthaudit.examples import attach_examples
 from synthaudit.fileio import write_text_atomic
@@ -150,7 +151,10 @@ def _apply_overrides(policy: Policy, **overrides: Any) -> Policy:
 
 
 def _load_eval_sets(
-    sources: Sequence[Source] | Mapping[str, Source], encoding: str, inputs: dict[str, Any]
+    sources: Sequence[Source] | Mapping[str, Source],
+    encoding: str,
+    inputs: dict[str, Any],
+    load: Callable[..., LoadedTable] = load_table,
 ) -> dict[str, LoadedTable]:
     """Load the evaluation sets (never row-capped), named by file name, and record each in ``inputs``."""
     if isinstance(sources, str | os.PathLike | pd.DataFrame):
@@ -168,7 +172,7 @@ def _load_eval_sets(
         unique, number = name, 2
         while unique in loaded or unique == "holdout":  # the holdout is the eval set named "holdout"
             unique, number = f"{name} #{number}", number + 1
-        table = load_table(source, label="eval set", encoding=encoding)
+        table = load(source, label="eval set", encoding=encoding)
         loaded[unique] = table
         inputs[f"eval set {unique}"] = _input_record(table, table.n_rows)
     return loaded
@@ -207,6 +211,9 @@ def audit(
     on_event: Callable[[str, dict[str, Any]], None] | None = None,
     command_line: Sequence[str] | None = None,
     today: dt.date | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
+    workers: int | None = None,
 ) -> AuditResult:
     """Audit ``synth`` against ``real`` and return the gated result.
 
@@ -244,6 +251,11 @@ def audit(
         counting as one more. Named by file name (``eval_set_1`` … for DataFrames).
     registry
         The checks to run; by default every check installed under the ``synthaudit.checks`` entry points.
+    engine, ray_address, workers
+        Where the heavy artefacts are computed: ``"local"`` (default, in this process) or ``"ray"`` (sharded
+        inputs, embeddings and nearest-neighbour searches on a Ray cluster: the cluster at ``ray_address``,
+        else a local instance with ``workers`` CPUs started and shut down by the audit). Same result either
+        way; ``run_info.engine`` records which ran (see docs/scale-out.md).
 
     Raises
     ------
@@ -269,108 +281,117 @@ def audit(
     params = resolve_params(resolved_policy, classes)
     selection = select_checks(list(classes), resolved_policy)
     exporters = _exporters(classes, selection.run, EXPECTATION_SUITE) if export_expectations is not None else []
+    runner = open_engine(engine, address=ray_address, workers=workers)
+    try:
+        tick = time.perf_counter()
+        tables = {"real": real, "synthetic": synth, "holdout": holdout}
+        loaded: dict[str, LoadedTable] = {}
+        inputs: dict[str, Any] = {}
+        for label, source in tables.items():
+            if source is None:
+                continue
+            table = runner.load_table(source, label=label, encoding=encoding)
+            capped = _cap_rows(table, resolved_policy.max_rows, resolved_policy.seed)
+            loaded[label] = capped
+            inputs[label] = _input_record(capped, table.n_rows)
+        loaded_eval = _load_eval_sets(eval_sets, encoding, inputs, runner.load_table)
+        timings["load_seconds"] = time.perf_counter() - tick
 
-    tick = time.perf_counter()
-    tables = {"real": real, "synthetic": synth, "holdout": holdout}
-    loaded: dict[str, LoadedTable] = {}
-    inputs: dict[str, Any] = {}
-    for label, source in tables.items():
-        if source is None:
-            continue
-        table = load_table(source, label=label, encoding=encoding)
-        capped = _cap_rows(table, resolved_policy.max_rows, resolved_policy.seed)
-        loaded[label] = capped
-        inputs[label] = _input_record(capped, table.n_rows)
-    loaded_eval = _load_eval_sets(eval_sets, encoding, inputs)
-    timings["load_seconds"] = time.perf_counter() - tick
+        tick = time.perf_counter()
+        data = align(
+            loaded["real"],
+            loaded["synthetic"],
+            loaded.get("holdout"),
+            columns=columns,
+            target=target,
+            sensitive=sensitive,
+            text=text,
+            ids=ids,
+            quasi_identifiers=quasi_identifiers,
+            pairs=pairs,
+            task=task,
+            positive_label=positive_label,
+            roles={column: Role(role) for column, role in resolved_policy.roles.items()},
+            eval_sets=loaded_eval,
+        )
+        timings["align_seconds"] = time.perf_counter() - tick
+        _require_rows(loaded, resolved_policy.max_rows)
+        embedding = EmbeddingOptions(
+            model=embedding_model,
+            cache_dir=None if no_cache else (Path(cache_dir) if cache_dir is not None else default_cache_dir()),
+        )
+        ctx = AuditContext(
+            data,
+            seed=resolved_policy.seed,
+            full=resolved_policy.full,
+            progress=on_event,
+            embedding=embedding,
+            engine=runner,
+        )
 
-    tick = time.perf_counter()
-    data = align(
-        loaded["real"],
-        loaded["synthetic"],
-        loaded.get("holdout"),
-        columns=columns,
-        target=target,
-        sensitive=sensitive,
-        text=text,
-        ids=ids,
-        quasi_identifiers=quasi_identifiers,
-        pairs=pairs,
-        task=task,
-        positive_label=positive_label,
-        roles={column: Role(role) for column, role in resolved_policy.roles.items()},
-        eval_sets=loaded_eval,
-    )
-    timings["align_seconds"] = time.perf_counter() - tick
-    _require_rows(loaded, resolved_policy.max_rows)
-    embedding = EmbeddingOptions(
-        model=embedding_model,
-        cache_dir=None if no_cache else (Path(cache_dir) if cache_dir is not None else default_cache_dir()),
-    )
-    ctx = AuditContext(
-        data, seed=resolved_policy.seed, full=resolved_policy.full, progress=on_event, embedding=embedding
-    )
-
-    tick = time.perf_counter()
-    plausibility = assess_reference(ctx)
-    timings["reference_plausibility_seconds"] = time.perf_counter() - tick
-    run = {name: classes[name] for name in selection.run}
-    providers = {entry.cls.name: entry.provider for entry in checks_registry}
-    results, durations = run_checks(
-        run, params, ctx, providers=providers, on_event=on_event, timeout_s=resolved_policy.timeout_s
-    )
-    if export_expectations is not None:
-        _write_export(results, exporters, EXPECTATION_SUITE, Path(export_expectations))
-    results = [replace(r, export=None) for r in results]  # exports may hold real values: never kept
-    if resolved_policy.include_examples:
-        results = attach_examples(results, ctx)
-    installed = set(classes)
-    applicable = {name for name, cls in classes.items() if not _role_needs_missing(cls, ctx)}
-    decision = decide_gate(
-        results,
-        reference=plausibility,
-        required=resolved_policy.effective_required(installed, applicable),
-        fail_on_warn=resolved_policy.effective_fail_on_warn,
-        errors_fail=resolved_policy.errors_fail,
-        deselected=selection.deselected,
-        waivers=resolved_policy.waivers,
-        today=today,
-    )
-    timings["checks_seconds"] = durations
-    timings["total_seconds"] = time.perf_counter() - started
-    policy_record = resolved_policy.to_record(installed, applicable)
-    policy_record["deselected"] = list(selection.deselected)
-    policy_record["params"] = {name: params[name].model_dump(mode="json") for name in selection.run}
-    return AuditResult(
-        passed=decision.passed,
-        gate=decision,
-        checks_list=apply_outcomes(results, decision),
-        inputs=inputs,
-        policy=policy_record,
-        seed=resolved_policy.seed,
-        tool_version=tool_version(),
-        reference={**ctx.reference_info, "plausible": plausibility["plausible"], "plausibility": plausibility},
-        notes=data.notes,
-        columns={
-            "roles": {c: role.value for c, role in data.roles.items()},
-            "only_real": list(data.only_real),
-            "only_synthetic": list(data.only_synth),
-            "target": data.target,
-            "task": data.task,
-            "positive_label": data.positive_label,
-            "sensitive": list(data.sensitive),
-            "text": list(data.text),
-            "identifiers": list(data.ids),
-            "quasi_identifiers": list(data.quasi_identifiers),
-            "pairs": [list(pair) for pair in data.pairs],
-        },
-        run_info={
-            "timings": timings,
-            "versions": _library_versions(),
-            "command_line": list(command_line) if command_line is not None else list(sys.argv),
-            "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "cwd": str(Path.cwd()),
-        },
-    )
+        tick = time.perf_counter()
+        plausibility = assess_reference(ctx)
+        timings["reference_plausibility_seconds"] = time.perf_counter() - tick
+        run = {name: classes[name] for name in selection.run}
+        providers = {entry.cls.name: entry.provider for entry in checks_registry}
+        results, durations = run_checks(
+            run, params, ctx, providers=providers, on_event=on_event, timeout_s=resolved_policy.timeout_s
+        )
+        if export_expectations is not None:
+            _write_export(results, exporters, EXPECTATION_SUITE, Path(export_expectations))
+        results = [replace(r, export=None) for r in results]  # exports may hold real values: never kept
+        if resolved_policy.include_examples:
+            results = attach_examples(results, ctx)
+        installed = set(classes)
+        applicable = {name for name, cls in classes.items() if not _role_needs_missing(cls, ctx)}
+        decision = decide_gate(
+            results,
+            reference=plausibility,
+            required=resolved_policy.effective_required(installed, applicable),
+            fail_on_warn=resolved_policy.effective_fail_on_warn,
+            errors_fail=resolved_policy.errors_fail,
+            deselected=selection.deselected,
+            waivers=resolved_policy.waivers,
+            today=today,
+        )
+        timings["checks_seconds"] = durations
+        timings["total_seconds"] = time.perf_counter() - started
+        policy_record = resolved_policy.to_record(installed, applicable)
+        policy_record["deselected"] = list(selection.deselected)
+        policy_record["params"] = {name: params[name].model_dump(mode="json") for name in selection.run}
+        return AuditResult(
+            passed=decision.passed,
+            gate=decision,
+            checks_list=apply_outcomes(results, decision),
+            inputs=inputs,
+            policy=policy_record,
+            seed=resolved_policy.seed,
+            tool_version=tool_version(),
+            reference={**ctx.reference_info, "plausible": plausibility["plausible"], "plausibility": plausibility},
+            notes=data.notes,
+            columns={
+                "roles": {c: role.value for c, role in data.roles.items()},
+                "only_real": list(data.only_real),
+                "only_synthetic": list(data.only_synth),
+                "target": data.target,
+                "task": data.task,
+                "positive_label": data.positive_label,
+                "sensitive": list(data.sensitive),
+                "text": list(data.text),
+                "identifiers": list(data.ids),
+                "quasi_identifiers": list(data.quasi_identifiers),
+                "pairs": [list(pair) for pair in data.pairs],
+            },
+            run_info={
+                "timings": timings,
+                "versions": _library_versions(),
+                "command_line": list(command_line) if command_line is not None else list(sys.argv),
+                "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "platform": platform.platform(),
+                "cpu_count": os.cpu_count(),
+                "cwd": str(Path.cwd()),
+                "engine": runner.describe(),
+            },
+        )
+    finally:
+        runner.close()

@@ -46,6 +46,13 @@ class Preset(StrEnum):
     STRICT = "strict"
 
 
+class EngineName(StrEnum):
+    """``--engine`` choices (see synthaudit.engine)."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
+
 class Task(StrEnum):
     """``--task`` choices."""
 
@@ -225,6 +232,15 @@ def check_command(
         bool, typer.Option("--quiet", "-q", help="Print only the verdict line: no progress, no library output.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every check's summary and parameters.")] = False,
+    engine: Annotated[
+        EngineName, typer.Option(help="Where heavy artefacts run: this process, or a Ray cluster (same result).")
+    ] = EngineName.LOCAL,
+    ray_address: Annotated[
+        str | None, typer.Option(help="Join this Ray cluster (--engine ray; default: start a local one).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="CPUs of the local Ray instance, or actors on a cluster (--engine ray).")
+    ] = None,
 ) -> None:
     """Audit SYNTH against REAL and exit 0 (passed), 1 (failed) or 2 (bad input)."""
 
@@ -265,6 +281,9 @@ def check_command(
                 export_expectations=export_expectations,
                 on_event=progress,
                 command_line=["synthaudit", *sys.argv[1:]],
+                engine=engine.value,
+                ray_address=ray_address,
+                workers=workers,
             )
         out = Console(highlight=False, soft_wrap=False)
         if quiet:

@@ -20,7 +20,7 @@ import logging
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,9 @@ from synthaudit.data.alignment import AlignedData
 from synthaudit.data.roles import Role
 from synthaudit.embeddings import EmbeddingOptions, TextEmbedder, embeddings_unavailable_reason
 from synthaudit.encoding import RowEncoder
-from synthaudit.neighbours import ExactNeighbourIndex
+from synthaudit.engine import Engine, NeighbourSearch
+from synthaudit.engine.local import LocalEngine
+from synthaudit.engine.states import FrameFingerprints, FrameValueCounts
 
 __all__ = ["EMBEDDING_SAMPLE_ROWS", "AuditContext", "Pair"]
 
@@ -76,15 +78,18 @@ class AuditContext:
         full: bool = False,
         progress: ProgressCallback | None = None,
         embedding: EmbeddingOptions | None = None,
+        engine: Engine | None = None,
     ) -> None:
         self.data = data
+        self.engine: Engine = engine if engine is not None else LocalEngine()
+        """Where embeddings, nearest-neighbour searches and mergeable counts are computed (same numbers)."""
         self.seed = int(seed)
         self.full = full
         self.embedding_options = embedding or EmbeddingOptions()
         self._embedder: TextEmbedder | None = None
         self._progress = progress
         self._encoded: dict[str, np.ndarray] = {}
-        self._indexes: dict[str, ExactNeighbourIndex] = {}
+        self._indexes: dict[str, NeighbourSearch] = {}
         self._shared: dict[str, Any] = {}
         self._text_store: dict[str, np.ndarray] = {}
         self._signatures: dict[tuple[str, str, str, int], TextSignatures] = {}
@@ -235,12 +240,34 @@ class AuditContext:
             self._encoded[key] = self.encoder.transform(self.frame(key))
         return self._encoded[key]
 
-    def neighbour_index(self, key: str) -> ExactNeighbourIndex:
-        """An exact (brute-force, faiss) nearest-neighbour index over the distance vectors of frame ``key``."""
+    def neighbour_index(self, key: str) -> NeighbourSearch:
+        """An exact (brute-force, faiss) nearest-neighbour index over the distance vectors of frame ``key``.
+
+        Built by the engine: one index here, or shards held by workers, with identical answers.
+        """
         if key not in self._indexes:
             self._emit("artefact", {"what": "neighbour_index", "frame": key})
-            self._indexes[key] = ExactNeighbourIndex(self.distance_vectors(key))
+            self._indexes[key] = self.engine.nearest(self.distance_vectors(key))
         return self._indexes[key]
+
+    def row_fingerprint_counts(self, key: str, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Distinct row fingerprints of frame ``key`` on ``columns`` (ascending) and how many rows carry each.
+
+        A mergeable count (:class:`synthaudit.engine.states.FrameFingerprints`), computed per row block by the
+        engine; exact copies are the fingerprints two frames share. Computed once per frame and columns.
+        """
+        cols = tuple(columns)
+        return self.shared(
+            f"context.fingerprint_counts.{key}.{cols!r}",
+            lambda: self.engine.counts(self.frame(key), partial(FrameFingerprints, cols, dict(self.roles))),
+        )
+
+    def value_counts(self, key: str, column: str) -> pd.Series:
+        """How often each value of ``column`` occurs in frame ``key`` (missing left out), sorted by value."""
+        return self.shared(
+            f"context.value_counts.{key}.{column}",
+            lambda: self.engine.counts(self.frame(key), partial(FrameValueCounts, column)),
+        )
 
     def coded_frames(
         self, columns: Sequence[str], bins: int, max_categories: int, max_rows: int
@@ -312,7 +339,7 @@ class AuditContext:
             def report(done: int, total: int) -> None:
                 self._emit("embedding", {"what": what, "done": done, "total": total})
 
-            vectors = self.embedder.embed(new, progress=report)
+            vectors = self.engine.embed_texts(new, self.embedder, report)
             self._text_store.update(zip(new, vectors, strict=True))
         if not texts:
             return np.zeros((0, self.embedder.dimension), dtype=np.float32)

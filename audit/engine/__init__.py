@@ -1,0 +1,107 @@
+"""Execution engines: where the heavy artefacts of an audit are computed.
+
+An audit's checks read everything through the :class:`~synthaudit.context.AuditContext`; the context asks its
+engine for the three artefacts that dominate the cost at scale and that can be computed block by block with
+an exact merge:
+
+- ``embed_texts``: sentence embeddings of a list of distinct texts (sorted by length);
+- ``nearest``: an exact nearest-neighbour search structure over a frame's row vectors;
+- ``counts``: a mergeable state (:mod:`synthaudit.engine.states`) folded over row blocks of a frame;
+
+and reads inputs with ``load_table``. :class:`~synthaudit.engine.local.LocalEngine` (the default) does all of
+it in-process, exactly as the context always did; :class:`~synthaudit.engine.ray_engine.RayEngine` runs it on
+a Ray cluster and gives the same numbers (see ``docs/scale-out.md`` for what is distributed and what still
+runs on the driver). Engines never change a result: only where the work happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from synthaudit.data.loading import LoadedTable
+from synthaudit.embeddings import TextEmbedder
+from synthaudit.errors import InputError
+
+from .states import MergeableState  # relative: mypy sees the type (the package maps to audit/)
+
+__all__ = ["ENGINES", "RAY_INSTALL_HINT", "Engine", "NeighbourSearch", "open_engine"]
+
+ENGINES = ("local", "ray")
+"""Engine names accepted by ``--engine`` and ``audit(engine=...)``."""
+
+RAY_INSTALL_HINT = 'pip install "synthaudit-toolkit[ray]"'
+
+T = TypeVar("T")
+
+
+class NeighbourSearch(Protocol):
+    """Exact L2 k-nearest-neighbour search over a fixed set of ``size`` vectors of width ``dim``.
+
+    ``search`` returns ``(distances, indices)``: float64 Euclidean distances, nearest first, ties by ascending
+    row number (see :class:`synthaudit.neighbours.ExactNeighbourIndex`, whose answers every engine reproduces).
+    """
+
+    size: int
+    dim: int
+
+    def search(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """``(distances, indices)`` of the ``k`` nearest indexed rows of each query row."""
+        ...
+
+
+class Engine(Protocol):
+    """Where the heavy artefacts are computed; every engine gives identical numbers."""
+
+    name: str
+
+    def load_table(self, source: Any, *, label: str, encoding: str) -> LoadedTable:
+        """One input table (a file, a directory or glob of shards, or a DataFrame), as the local loader reads it."""
+        ...
+
+    def embed_texts(
+        self, texts: Sequence[str], embedder: TextEmbedder, progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Embeddings of ``texts`` (given sorted by length), rows × dimensions, float32, unit length."""
+        ...
+
+    def nearest(self, vectors: np.ndarray) -> NeighbourSearch:
+        """An exact nearest-neighbour search over ``vectors`` (rows × width)."""
+        ...
+
+    def counts(self, frame: pd.DataFrame, make_state: Callable[[], MergeableState[T]]) -> T:
+        """``make_state()`` updated with every row block of ``frame``, merged, finalised."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What ran the audit (recorded in ``run_info.engine``)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the engine started (a local Ray instance is shut down)."""
+        ...
+
+
+def open_engine(name: str = "local", *, address: str | None = None, workers: int | None = None) -> Engine:
+    """The engine ``name`` (``local`` or ``ray``), started; call ``close()`` when the audit is done.
+
+    ``ray`` joins the cluster at ``address`` or, without one, starts a private local Ray instance with
+    ``workers`` CPUs (default: every CPU of the machine). Bad input (``InputError``): an unknown engine,
+    ``address``/``workers`` without ``ray``, ``workers < 1``, or Ray not installed.
+    """
+    if name not in ENGINES:
+        raise InputError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}.")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, not {workers}.")
+    if name == "local":
+        if address is not None or workers is not None:
+            raise InputError("--ray-address and --workers apply to --engine ray; add --engine ray or drop them.")
+        from synthaudit.engine.local import LocalEngine
+
+        return LocalEngine()
+    from synthaudit.engine.ray_engine import RayEngine
+
+    return RayEngine.start(address=address, workers=workers)

@@ -1,0 +1,259 @@
+"""The Ray engine: shards read by Ray Data, embeddings by an actor pool, exact k-NN over index shards on actors.
+
+What runs on the cluster (every number identical to the local engine's):
+
+- **inputs**: directories/globs of Parquet, CSV and JSON-lines shards (:mod:`synthaudit.engine.ray_io`);
+- **text embeddings**: ``map_batches`` over an actor pool, the model loaded once per actor; the distinct texts
+  arrive sorted by length and are cut into the batches the local embedder would encode (so every text is
+  encoded in the same batch, with the same padding), each batch cached on disk by its content hash;
+- **nearest neighbours**: the indexed rows cut into contiguous shards, one exact faiss index per shard held by
+  an actor; each query block is put once in the object store and searched against every shard, and the
+  per-shard top-k are merged exactly (:mod:`synthaudit.engine.sharding`);
+- **mergeable counts**: one state per row block in a Ray task, merged on the driver in block order.
+
+Everything else (alignment, encodings, the checks themselves, model fitting) runs on the driver over pandas
+frames; ``docs/scale-out.md`` says what that means for size.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from synthaudit.data.loading import LoadedTable
+from synthaudit.embeddings import EmbeddingOptions, TextEmbedder
+from synthaudit.engine.local import BLOCK_ROWS, row_blocks
+from synthaudit.engine.sharding import exact_squared, merge_topk, shard_bounds
+from synthaudit.errors import InputError
+from synthaudit.neighbours import ExactNeighbourIndex
+
+from .states import MergeableState  # relative: mypy sees the type (the package maps to audit/)
+
+__all__ = ["QUERY_BLOCK", "SHARD_ROWS", "RayEngine", "ShardedNeighbourIndex"]
+
+SHARD_ROWS = 4_000_000
+"""Most indexed rows per shard: more rows than ``workers × SHARD_ROWS`` get more shards than workers."""
+QUERY_BLOCK = 65_536
+"""Query rows sent to every shard at once."""
+
+T = TypeVar("T")
+
+
+def _install_hint() -> str:
+    from synthaudit.engine import RAY_INSTALL_HINT
+
+    return RAY_INSTALL_HINT
+
+
+class _ShardSearcher:
+    """One shard of the indexed rows, held by an actor: its exact index and the vectors for re-ranking."""
+
+    def __init__(self, vectors: np.ndarray, offset: int) -> None:
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.offset = offset
+        self.index = ExactNeighbourIndex(self.vectors)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The shard's exact ``k`` nearest: ``(distances, row numbers in the whole table, squared distances)``."""
+        distances, indices = self.index.search(queries, k)
+        squared = exact_squared(self.vectors, np.asarray(queries, dtype=np.float32), indices)
+        return distances, indices + self.offset, squared
+
+
+class ShardedNeighbourIndex:
+    """Exact L2 search over rows split into shards held by Ray actors; answers as one ExactNeighbourIndex.
+
+    Memory: each actor holds its shard twice (the float32 vectors and faiss's flat copy), ``2 × 4 × rows ×
+    dim`` bytes; the driver holds one query block and its ``shards × k`` candidates at a time.
+    """
+
+    def __init__(self, ray: Any, vectors: np.ndarray, shards: int) -> None:
+        self._ray = ray
+        data = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.size, self.dim = data.shape
+        # Index actors hold memory, not a CPU: with num_cpus=1 the shards of a second index would wait forever
+        # for the first's CPUs. SPREAD puts the shards of one index on different nodes.
+        actor = ray.remote(num_cpus=0, scheduling_strategy="SPREAD")(_ShardSearcher)
+        self.bounds = shard_bounds(self.size, shards)
+        self.actors = [actor.remote(data[a:b], a) for a, b in self.bounds]
+
+    def search(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """``(distances, indices)`` of the ``k`` nearest indexed rows of each query row, exact."""
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        if q.ndim != 2 or (len(q) and q.shape[1] != self.dim):
+            raise ValueError(f"queries must be a 2-D array with {self.dim} columns; got shape {q.shape}")
+        k = min(k, self.size)
+        if k <= 0 or len(q) == 0:
+            width = max(k, 0)
+            return np.zeros((len(q), width), dtype=np.float64), np.zeros((len(q), width), dtype=np.int64)
+        blocks = []
+        for start in range(0, len(q), QUERY_BLOCK):
+            ref = self._ray.put(q[start : start + QUERY_BLOCK])
+            blocks.append([a.search.remote(ref, k) for a in self.actors])
+        merged = [merge_topk(self._ray.get(refs), k) for refs in blocks]
+        return np.vstack([m[0] for m in merged]), np.vstack([m[1] for m in merged])
+
+    def close(self) -> None:
+        """Kill the shard actors (their memory is released)."""
+        for actor in self.actors:
+            self._ray.kill(actor)
+        self.actors = []
+
+
+class _Embedder:
+    """A map_batches actor: loads the model once and embeds one length-sorted batch of texts per row."""
+
+    def __init__(self, options: EmbeddingOptions) -> None:
+        self.embedder = TextEmbedder(options)
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        vectors = [self.embedder.embed(list(texts)) for texts in batch["texts"]]
+        return pd.DataFrame(
+            {
+                "chunk": batch["chunk"].to_numpy(),
+                "rows": [len(v) for v in vectors],
+                "width": [v.shape[1] for v in vectors],
+                "vectors": [np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vectors],
+            }
+        )
+
+
+def _update_state(make_state: Callable[[], MergeableState[Any]], block: pd.DataFrame) -> MergeableState[Any]:
+    return make_state().update(block)
+
+
+class RayEngine:
+    """The audit's heavy artefacts on a Ray cluster (see the module docstring for what is distributed)."""
+
+    name = "ray"
+
+    def __init__(self, ray: Any, *, workers: int, address: str | None, owns_ray: bool, temp_dir: str | None) -> None:
+        self._ray = ray
+        self.workers = workers
+        self.address = address
+        self._owns_ray = owns_ray
+        self._temp_dir = temp_dir
+        self._indexes: list[ShardedNeighbourIndex] = []
+
+    @classmethod
+    def start(cls, *, address: str | None = None, workers: int | None = None) -> RayEngine:
+        """Join the cluster at ``address``, reuse this process's Ray, or start a private local instance.
+
+        A local instance gets ``workers`` CPUs (default: all), registers its node as 127.0.0.1 (Ray's servers
+        still bind every interface), sends no usage statistics, keeps its logs in a temporary directory removed
+        at :meth:`close`, and prints nothing.
+        """
+        try:
+            import ray
+            import ray.data
+        except ImportError:
+            raise InputError(f"--engine ray needs Ray, which is not installed: {_install_hint()}") from None
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+        for name in ("ray", "ray.data", "ray._private"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        quiet: dict[str, Any] = {"log_to_driver": False, "configure_logging": False, "logging_level": logging.ERROR}
+        owns, temp_dir = False, None
+        if ray.is_initialized():
+            pass  # the caller runs Ray already (a notebook, a test fixture): use it, leave it running
+        elif address is not None:
+            try:
+                ray.init(address=address, **quiet)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                raise InputError(f"cannot join the Ray cluster at --ray-address {address!r}: {exc}") from None
+            owns = True
+        else:
+            temp_dir = tempfile.mkdtemp(prefix="synthaudit-ray-")
+            ray.init(
+                num_cpus=workers or os.cpu_count() or 1,
+                include_dashboard=False,
+                _node_ip_address="127.0.0.1",
+                _temp_dir=temp_dir,
+                **quiet,
+            )
+            owns = True
+        context = ray.data.DataContext.get_current()
+        context.execution_options.preserve_order = True
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
+        cpus = int(ray.cluster_resources().get("CPU", 1))  # type: ignore[no-untyped-call]
+        return cls(ray, workers=workers or max(1, cpus), address=address, owns_ray=owns, temp_dir=temp_dir)
+
+    # ------------------------------------------------------------ the engine protocol
+    def load_table(self, source: Any, *, label: str, encoding: str) -> LoadedTable:
+        """Shards read with Ray Data (:mod:`synthaudit.engine.ray_io`); single files and frames locally."""
+        from synthaudit.engine.ray_io import read_table
+
+        return read_table(self._ray, source, label=label, encoding=encoding)
+
+    def embed_texts(
+        self, texts: Sequence[str], embedder: TextEmbedder, progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
+        """Embeddings by an actor pool, one row per batch of ``batch_size`` texts (the local engine's batches)."""
+        size = embedder.options.batch_size
+        items = [{"chunk": i, "texts": list(texts[s : s + size])} for i, s in enumerate(range(0, len(texts), size))]
+        if not items:
+            return np.zeros((0, embedder.dimension), dtype=np.float32)
+        dataset = self._ray.data.from_items(items, override_num_blocks=min(len(items), 4 * self.workers))
+        embedded = dataset.map_batches(
+            _Embedder,
+            fn_constructor_kwargs={"options": embedder.options},
+            batch_size=1,
+            batch_format="pandas",
+            compute=self._ray.data.ActorPoolStrategy(size=min(self.workers, len(items))),
+            num_cpus=1,
+        ).to_pandas()
+        embedded = embedded.sort_values("chunk")
+        parts = [
+            np.frombuffer(blob, dtype=np.float32).reshape(rows, width)
+            for blob, rows, width in zip(embedded["vectors"], embedded["rows"], embedded["width"], strict=True)
+        ]
+        if progress is not None:
+            progress(len(texts), len(texts))
+        return np.vstack(parts)
+
+    def nearest(self, vectors: np.ndarray) -> ShardedNeighbourIndex | ExactNeighbourIndex:
+        """Exact search over shards held by actors (``max(workers, rows / SHARD_ROWS)`` shards)."""
+        if len(vectors) < 2:
+            return ExactNeighbourIndex(vectors)  # nothing to split
+        shards = max(self.workers, math.ceil(len(vectors) / SHARD_ROWS))
+        index = ShardedNeighbourIndex(self._ray, vectors, shards)
+        self._indexes.append(index)
+        return index
+
+    def counts(self, frame: pd.DataFrame, make_state: Callable[[], MergeableState[T]]) -> T:
+        """One state per row block (a Ray task each), merged in block order, finalised."""
+        update = self._ray.remote(num_cpus=1)(_update_state)
+        states = self._ray.get([update.remote(make_state, block) for block in row_blocks(frame, BLOCK_ROWS)])
+        merged = states[0]
+        for state in states[1:]:
+            merged = merged.merge(state)
+        return merged.finalise()
+
+    def describe(self) -> dict[str, Any]:
+        """Engine name, workers, cluster address and Ray version (``run_info.engine``)."""
+        return {
+            "name": self.name,
+            "workers": self.workers,
+            "address": self.address or ("local (started for this audit)" if self._owns_ray else "this process's"),
+            "ray_version": self._ray.__version__,
+        }
+
+    def close(self) -> None:
+        """Kill the index actors; shut down a Ray instance this engine started and remove its logs."""
+        for index in self._indexes:
+            index.close()
+        self._indexes = []
+        if self._owns_ray:
+            self._ray.shutdown()
+            self._owns_ray = False
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None

@@ -1,0 +1,156 @@
+"""Sharded inputs read with Ray Data, into the same table the local loader builds.
+
+A directory or glob of Parquet, CSV or JSON-lines shards (:mod:`synthaudit.data.shards`) is read by
+``ray.data.read_parquet`` / ``read_csv`` / ``read_json`` on the cluster's workers, with the local reader's
+parse options. Before that, one Ray task per shard runs the local loader's file checks and hashing (suffix,
+readability, the streamed encoding check of text files), so bad input fails with the local message and every
+shard's SHA-256 is computed where the file is. Each shard's rows then go through the local loader's Arrow →
+pandas conversion and are stacked in file-name order: same columns, dtypes, row order and fingerprint as
+``--engine local``.
+
+Shards that Ray Data's readers would read differently (gzip, a non-UTF-8 encoding, a stray quote, a ``.json``
+array, a chat file, JSON nested deeply enough to crash pyarrow, a Parquet file with a named pandas index) are
+read by the local single-file reader, one Ray task per shard. A single file is read by the local loader.
+
+The stacked table is collected on the driver: the checks of this slice still run on pandas frames there.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from synthaudit.data import loading
+from synthaudit.data.chat import MESSAGES_FIELD
+from synthaudit.data.loading import LoadedTable, load_table
+from synthaudit.data.shards import is_sharded, shard_files, shards_sha256
+from synthaudit.errors import InputError
+
+__all__ = ["read_table"]
+
+_PATH = "__synthaudit_path"
+_RAY_PATH = "path"
+"""The column Ray Data's ``include_paths`` adds: a shard with its own ``path`` column is read locally."""
+
+
+def _inspect(file: str, label: str, encoding: str) -> tuple[str | None, str]:
+    """Check and hash one shard as the local loader does; return ``(sha256, how to read it)``.
+
+    ``how`` is ``parquet``, ``csv`` or ``json`` (Ray Data's readers), or ``local`` (the single-file reader).
+    """
+    src = loading._check_file(Path(file), file, label, encoding)
+    if src.fmt == "parquet":
+        digest = hashlib.sha256()
+        with open(file, "rb") as handle:
+            while chunk := handle.read(loading.CHUNK_SIZE):
+                digest.update(chunk)
+        try:
+            metadata = pq.read_schema(file).metadata or {}
+        except (pa.ArrowException, OSError):
+            return digest.hexdigest(), "local"  # the local reader words the error
+        index = json.loads(metadata.get(b"pandas", b"{}")).get("index_columns", [])
+        named_index = any(isinstance(c, str) for c in index)
+        return digest.hexdigest(), "local" if named_index or _RAY_PATH in pq.read_schema(file).names else "parquet"
+    sha, odd_quotes = loading._scan_text(src)
+    if src.compressed or src.codec != "utf-8" or odd_quotes:
+        return sha, "local"
+    if src.fmt in ("csv", "tsv"):
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle, delimiter="\t" if src.fmt == "tsv" else ","), [])
+        return sha, "local" if _RAY_PATH in header else "csv"
+    if src.fmt == "jsonl" and not loading._unsafe_for_pyarrow(src, loading.JSON_MAX_DEPTH):
+        with open(file, "rb") as handle:  # a chat file needs the local reader's message handling
+            text = handle.read()
+        if f'"{MESSAGES_FIELD}"'.encode() not in text and f'"{_RAY_PATH}"'.encode() not in text:
+            return sha, "json"
+    return sha, "local"
+
+
+def _load_local(file: str, label: str, encoding: str) -> LoadedTable:
+    return load_table(file, label=label, encoding=encoding)
+
+
+def _read_with_ray_data(ray: Any, files: list[str], how: str, fmt: str) -> dict[str, pa.Table]:
+    """Every file's rows as one Arrow table, read by Ray Data's reader for ``how``, keyed by absolute path."""
+    if how == "parquet":
+        dataset = ray.data.read_parquet(files, include_paths=True)
+    elif how == "csv":
+        dataset = ray.data.read_csv(
+            files,
+            include_paths=True,
+            read_options=pacsv.ReadOptions(block_size=1 << 20),
+            parse_options=pacsv.ParseOptions(delimiter="\t" if fmt == "tsv" else ",", newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+        )
+    else:
+        dataset = ray.data.read_json(files, include_paths=True, lines=True)
+    pieces: dict[str, list[pa.Table]] = {}
+    for block in ray.get(dataset.to_arrow_refs()):
+        table = block if isinstance(block, pa.Table) else pa.Table.from_pandas(block, preserve_index=False)
+        table = table.rename_columns([_PATH if c == _RAY_PATH else c for c in table.column_names])
+        paths = table.column(_PATH).to_pylist()
+        for path in dict.fromkeys(paths):
+            rows = [i for i, p in enumerate(paths) if p == path]
+            piece = table.take(pa.array(rows)).drop_columns([_PATH])
+            pieces.setdefault(os.path.abspath(str(path).removeprefix("file://")), []).append(piece)
+    return {path: pa.concat_tables(parts, promote_options="default") for path, parts in pieces.items()}
+
+
+def _to_loaded(table: pa.Table, file: str, label: str, fmt: str, sha: str | None) -> LoadedTable:
+    """One shard as the single-file reader would have returned it."""
+    src = loading._Source(Path(file), file, label, fmt, False)
+    frame = loading._table_to_pandas(table, src)
+    return loading._finish(frame, src, sha)
+
+
+def read_table(ray: Any, source: Any, *, label: str, encoding: str) -> LoadedTable:
+    """``source`` loaded as :func:`synthaudit.data.loading.load_table` loads it, shards read on the cluster."""
+    if isinstance(source, pd.DataFrame) or not is_sharded(Path(os.fspath(source))):
+        return load_table(source, label=label, encoding=encoding)
+    shown = os.fspath(source)
+    files = [str(f) for f in shard_files(Path(shown), shown, label, loading._format_of)]
+    shard_label = f"{label} shard"
+    inspect = ray.remote(num_cpus=1)(_inspect)
+    plans = ray.get([inspect.remote(f, shard_label, encoding) for f in files])
+    fmt = loading._format_of(Path(files[0]))
+    fast = [f for f, (_, how) in zip(files, plans, strict=True) if how != "local"]
+    read: dict[str, pa.Table] = {}
+    if fast:
+        try:
+            read = _read_with_ray_data(ray, fast, plans[files.index(fast[0])][1], fmt)
+        except Exception:  # any reader failure: the local reader reads those shards and words any error
+            read = {}
+    load_local = ray.remote(num_cpus=1)(_load_local)
+    pending = {f: load_local.remote(f, shard_label, encoding) for f in files if os.path.abspath(f) not in read}
+    tables: list[LoadedTable] = []
+    for file, (sha, _) in zip(files, plans, strict=True):
+        if file in pending:
+            tables.append(ray.get(pending[file]))
+        else:
+            tables.append(_to_loaded(read[os.path.abspath(file)], file, shard_label, fmt, sha))
+    return _stack(tables, files, label, shown)
+
+
+def _stack(tables: list[LoadedTable], files: list[str], label: str, shown: str) -> LoadedTable:
+    """The shards stacked in name order, as :mod:`synthaudit.data.loading` stacks them (same checks, same hash)."""
+    first = tables[0]
+    for file, table in zip(files[1:], tables[1:], strict=True):
+        if list(table.frame.columns) != list(first.frame.columns):
+            raise InputError(
+                f"{label} shard '{file}' has the columns {list(table.frame.columns)[:8]}, not those of the first "
+                f"shard '{files[0]}' ({list(first.frame.columns)[:8]}); every shard needs the same columns in the "
+                "same order"
+            )
+    frame = pd.concat([t.frame for t in tables], ignore_index=True) if len(tables) > 1 else first.frame
+    sha = shards_sha256([(Path(file).name, table.sha256) for file, table in zip(files, tables, strict=True)])
+    roles = tuple(dict.fromkeys(role for table in tables for role in table.chat_roles))
+    return LoadedTable(frame, label, shown, sha, first.format, len(frame), first.n_columns, roles)

@@ -1,0 +1,191 @@
+"""``--engine ray`` gives the JSON of ``--engine local`` (apart from ``run_info``), on a local Ray with 2 CPUs.
+
+One Ray instance serves the whole module (start-up costs seconds); each audit joins it. The module is skipped
+when Ray is not installed, and deselected with ``-m 'not ray'``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from synthaudit.api import audit  # noqa: E402
+from synthaudit.cli import ExitCode, app  # noqa: E402
+from synthaudit.data.loading import load_table  # noqa: E402
+from synthaudit.data.roles import Role  # noqa: E402
+from synthaudit.engine.local import LocalEngine  # noqa: E402
+from synthaudit.engine.ray_engine import RayEngine  # noqa: E402
+from synthaudit.engine.ray_io import _read_with_ray_data, read_table  # noqa: E402
+from synthaudit.engine.states import FrameFingerprints, FrameValueCounts  # noqa: E402
+from synthaudit.neighbours import ExactNeighbourIndex  # noqa: E402
+from tests.checks.diversity.test_duplicates import bbc_sentences  # noqa: E402
+from tests.conftest import ADULT, draw_disjoint, inject_exact_copies  # noqa: E402
+
+# One Ray instance per module: under pytest-xdist, `--dist loadgroup` keeps the module on one worker.
+pytestmark = [pytest.mark.ray, pytest.mark.xdist_group("ray")]
+
+
+@pytest.fixture(scope="module")
+def ray_cluster() -> Iterator[None]:
+    """A private local Ray instance (2 CPUs, loopback only, logs in a temporary directory) for the module."""
+    temp = tempfile.mkdtemp(prefix="sa-ray-")  # short: Ray's socket paths must stay under 108 bytes
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        _temp_dir=temp,
+        log_to_driver=False,
+        configure_logging=False,
+        logging_level=logging.ERROR,
+    )
+    yield
+    ray.shutdown()
+    shutil.rmtree(temp, ignore_errors=True)
+
+
+def _result(**kwargs: Any) -> dict[str, Any]:
+    result = json.loads(audit(**kwargs).to_json())
+    assert result["run_info"]["engine"]["name"] == kwargs.get("engine", "local")
+    result.pop("run_info")
+    return result
+
+
+def _assert_parity(**kwargs: Any) -> dict[str, Any]:
+    local = _result(**kwargs)
+    distributed = _result(engine="ray", workers=2, **kwargs)
+    differing = [a["name"] for a, b in zip(local["checks"], distributed["checks"], strict=True) if a != b]
+    assert not differing, f"checks whose results differ between engines: {differing}"
+    assert local == distributed
+    return local
+
+
+def test_adult_example(ray_cluster: None) -> None:
+    result = _assert_parity(
+        real=ADULT / "real.csv",
+        synth=ADULT / "synthetic.csv",
+        holdout=ADULT / "holdout.csv",
+        target="income",
+        max_rows=1000,
+    )
+    assert any(c["name"] == "leakage.dcr" and c["status"] != "skipped" for c in result["checks"])
+
+
+def test_text_example(ray_cluster: None, tmp_path: Path) -> None:
+    real, holdout, synth = draw_disjoint(bbc_sentences(), (240, 120, 120), seed=3)
+    synth = inject_exact_copies(synth, real, 0.05, seed=3)  # copies at distance 0 for DCR to find
+    paths = {}
+    for name, frame in (("real", real), ("holdout", holdout), ("synth", synth)):
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(paths[name], index=False)
+    result = _assert_parity(
+        real=paths["real"],
+        synth=paths["synth"],
+        holdout=paths["holdout"],
+        text=["sentence"],
+        no_cache=True,  # the actors really embed
+    )
+    measured = {c["name"] for c in result["checks"] if c["status"] != "skipped"}
+    assert {"leakage.dcr", "diversity.embedding"} <= measured
+
+
+def _write_shards(frame: pd.DataFrame, folder: Path, parts: int, fmt: str) -> Path:
+    """``frame`` written as ``parts`` shards in ``fmt`` beside a ``_SUCCESS`` marker (as Spark or Ray write)."""
+    folder.mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(frame)), parts)):
+        part, name = frame.iloc[rows], folder / f"part-{i:05d}"
+        if fmt == "parquet":
+            part.to_parquet(name.with_suffix(".parquet"), index=False)
+        elif fmt == "csv":
+            part.to_csv(name.with_suffix(".csv"), index=False)
+        else:
+            part.to_json(name.with_suffix(".jsonl"), orient="records", lines=True)
+    (folder / "_SUCCESS").write_text("")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    population = pd.read_csv(ADULT / "real.csv", engine="pyarrow")
+    real, holdout, synth = draw_disjoint(population, (900, 400, 400), seed=5)
+    synth = inject_exact_copies(synth, real, 0.03, seed=5)
+    root = tmp_path_factory.mktemp("shards")
+    return {
+        "real": _write_shards(real, root / "real", 3, "parquet"),
+        "synth": _write_shards(synth, root / "synth", 2, "csv"),
+        "holdout": _write_shards(holdout, root / "holdout", 2, "jsonl"),
+    }
+
+
+def test_sharded_input(ray_cluster: None, sharded: dict[str, Path]) -> None:
+    result = _assert_parity(real=sharded["real"], synth=sharded["synth"], holdout=sharded["holdout"], target="income")
+    assert result["inputs"]["real"]["format"] == "parquet"
+
+
+def test_command_line_flags(ray_cluster: None, sharded: dict[str, Path], tmp_path: Path) -> None:
+    base = ["check", sharded["real"], sharded["synth"], "--only", "leakage.exact_copies", "--no-report", "--quiet"]
+    runner = CliRunner()
+    outputs = {}
+    for engine in ("local", "ray"):
+        path = tmp_path / f"{engine}.json"
+        extra = ["--engine", "ray", "--workers", "2"] if engine == "ray" else []
+        result = runner.invoke(app, [*map(str, base), "--json", str(path), *extra])
+        assert result.exit_code in (ExitCode.PASSED, ExitCode.FAILED), result.output
+        outputs[engine] = json.loads(path.read_text(encoding="utf-8"))
+        assert outputs[engine].pop("run_info")["engine"]["name"] == engine
+    assert outputs["local"] == outputs["ray"]
+    bad = runner.invoke(app, [*map(str, base), "--ray-address", "127.0.0.1:1"])
+    assert bad.exit_code == ExitCode.USAGE_ERROR
+    assert "--engine ray" in bad.output
+
+
+@pytest.mark.parametrize("label", ["real", "synth", "holdout"])
+def test_shards_are_read_by_ray_data_into_the_local_table(
+    ray_cluster: None, sharded: dict[str, Path], label: str
+) -> None:
+    local = load_table(sharded[label], label=label)
+    distributed = read_table(ray, sharded[label], label=label, encoding="utf-8")
+    pd.testing.assert_frame_equal(distributed.frame, local.frame, check_exact=True)
+    assert (distributed.sha256, distributed.format, distributed.n_rows) == (local.sha256, local.format, local.n_rows)
+    files = sorted(str(p) for p in sharded[label].iterdir() if not p.name.startswith("_"))
+    how = {"real": "parquet", "synth": "csv", "holdout": "json"}[label]
+    assert len(_read_with_ray_data(ray, files, how, "csv")) == len(files)  # every shard read by Ray Data
+
+
+def test_sharded_index_and_counts_equal_the_local_engine(ray_cluster: None) -> None:
+    rng = np.random.default_rng(0)
+    data = rng.integers(0, 3, size=(400, 5)).astype(np.float32)  # ties and twins everywhere
+    queries = np.vstack([data[:50], rng.integers(0, 3, size=(50, 5)).astype(np.float32)])
+    engine = RayEngine.start(workers=3)
+    try:
+        for k in (1, 4):
+            expected = ExactNeighbourIndex(data).search(queries, k)
+            found = engine.nearest(data).search(queries, k)
+            np.testing.assert_array_equal(found[0], expected[0])
+            np.testing.assert_array_equal(found[1], expected[1])
+        frame = pd.DataFrame({"a": rng.integers(0, 4, 1000).astype(float), "b": rng.choice(["x", "y"], 1000)})
+        roles = {"a": Role.NUMERIC, "b": Role.CATEGORICAL}
+        for make in (lambda: FrameFingerprints(("a", "b"), roles), lambda: FrameValueCounts("b")):
+            local, distributed = LocalEngine().counts(frame, make), engine.counts(frame, make)
+            if isinstance(local, tuple):
+                np.testing.assert_array_equal(local[0], distributed[0])
+                np.testing.assert_array_equal(local[1], distributed[1])
+            else:
+                pd.testing.assert_series_equal(local, distributed)
+    finally:
+        engine.close()
+    assert ray.is_initialized()  # an engine that joined a running Ray leaves it running
