@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from dataclasses import replace
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from synthaudit.artefacts.tree_features import TreeFeatures
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -18,13 +16,25 @@ from synthaudit.check import (
     Need,
     Suite,
     gated_metric,
-    info_metric,
-    make_figure,
-    make_table,
+)
+from synthaudit.checks.balance.fairness_models import (
+    SensitiveColumn,
+    bootstrap_weights,
+    class_labels,
+    column_stats,
+    metric_frames,
+    predict_holdout,
+)
+from synthaudit.checks.balance.fairness_report import (
+    column_table,
+    fairness_summary,
+    gated_fairness_metrics,
+    group_table,
+    info_fairness_metrics,
+    tpr_figure,
 )
 from synthaudit.checks.balance.groups import (
     ABSENT_METRIC,
-    RARE_GROUP,
     Attribute,
     absent_columns_metric,
     absent_only_result,
@@ -33,127 +43,16 @@ from synthaudit.checks.balance.groups import (
     flag_sensitive_inferred,
     group_labels,
     sensitive_groups,
-    shown_group,
 )
 from synthaudit.context import AuditContext
-from synthaudit.result import CheckResult, FigureSpec, Metric, Table
+from synthaudit.result import CheckResult
+from synthaudit.stats.group_rates import GroupCounts, group_counts, parity_differences
 from synthaudit.stats.models import describe_share_collapse, predicted_share_ratio
 
 __all__ = ["DownstreamFairnessCheck", "GroupCounts", "group_counts", "parity_differences"]
 
-FOUR_FIFTHS = 0.8
-"""The four-fifths rule (US EEOC Uniform Guidelines, 29 CFR 1607.4(D)): a selection rate below 80 % of the
-highest group's is evidence of adverse impact. Reported for each model, not gated (see the class docstring)."""
 MIN_ROWS_PER_MODEL = 50
 """Fewer training rows per model than this: nothing worth learning; the check skips."""
-_BOOTSTRAP_CELLS = 4_000_000
-"""Holdout resamples are processed in chunks of at most this many (resample × row) weights."""
-
-
-# ----------------------------------------------------------------------------- group metrics (vectorised)
-@dataclass(frozen=True)
-class GroupCounts:
-    """Weighted counts per resample (rows of the weight matrix) × model × group.
-
-    ``rows`` and ``positives`` have shape (resamples, groups); ``selected`` and ``true_positives`` have shape
-    (resamples, models, groups).
-    """
-
-    rows: np.ndarray
-    positives: np.ndarray
-    selected: np.ndarray
-    true_positives: np.ndarray
-
-
-def group_counts(
-    predictions: np.ndarray, truth: np.ndarray, codes: np.ndarray, groups: int, weights: np.ndarray
-) -> GroupCounts:
-    """Counts behind selection, true- and false-positive rates of every model and group under each weighting.
-
-    ``predictions`` is (models × rows) of 0/1, ``truth`` (rows,) of 0/1, ``codes`` (rows,) group codes in
-    ``0 … groups−1`` (−1: left out), ``weights`` (resamples × rows), e.g. bootstrap counts or a row of ones.
-    """
-    predictions = np.asarray(predictions, dtype=np.float64)
-    y = np.asarray(truth, dtype=np.float64)
-    onehot = np.zeros((len(codes), groups), dtype=np.float64)
-    kept = codes >= 0
-    onehot[np.flatnonzero(kept), codes[kept]] = 1.0
-    models = predictions.shape[0]
-    blocks = [onehot, onehot * y[:, None]]
-    for k in range(models):
-        blocks.append(onehot * predictions[k][:, None])
-    for k in range(models):
-        blocks.append(onehot * (predictions[k] * y)[:, None])
-    counts = np.asarray(weights, dtype=np.float64) @ np.hstack(blocks)
-    resamples = counts.shape[0]
-    rows = counts[:, :groups]
-    positives = counts[:, groups : 2 * groups]
-    selected = counts[:, 2 * groups : (2 + models) * groups].reshape(resamples, models, groups)
-    true_positives = counts[:, (2 + models) * groups :].reshape(resamples, models, groups)
-    return GroupCounts(rows, positives, selected, true_positives)
-
-
-def parity_differences(
-    counts: GroupCounts, parity_groups: np.ndarray, odds_groups: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Demographic-parity and equalised-odds differences and the selection-rate ratio, per resample × model.
-
-    As fairlearn defines them (``method="between_groups"``): the demographic-parity difference is the largest
-    minus the smallest group selection rate over ``parity_groups``; the equalised-odds difference is the
-    larger of the same spread of true-positive rates and of false-positive rates over ``odds_groups``; the
-    selection-rate ratio is the smallest over the largest selection rate (the four-fifths rule's ratio).
-    """
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rows = counts.rows[:, None, :]
-        positives = counts.positives[:, None, :]
-        negatives = rows - positives
-        selection = counts.selected / rows
-        tpr = counts.true_positives / positives
-        fpr = (counts.selected - counts.true_positives) / negatives
-        sel = selection[:, :, parity_groups]
-        dp = np.nanmax(sel, axis=2) - np.nanmin(sel, axis=2)
-        high = np.nanmax(sel, axis=2)
-        ratio = np.where(high > 0, np.nanmin(sel, axis=2) / np.where(high > 0, high, 1.0), 1.0)
-        if len(odds_groups) >= 2:
-            t, f = tpr[:, :, odds_groups], fpr[:, :, odds_groups]
-            eo = np.maximum(np.nanmax(t, axis=2) - np.nanmin(t, axis=2), np.nanmax(f, axis=2) - np.nanmin(f, axis=2))
-        else:
-            eo = np.full(dp.shape, np.nan)
-    return {"dp": dp, "eo": eo, "ratio": ratio}
-
-
-def _bootstrap_weights(rng: np.random.Generator, n: int, resamples: int) -> list[np.ndarray]:
-    """Poisson bootstrap weights (resamples × n, each weight Poisson(1)), in chunks of bounded size.
-
-    The Poisson bootstrap is the multinomial bootstrap with the total left free; for the rates compared here
-    (ratios of weighted counts) the two agree to O(1/n), and Poisson draws are far cheaper for large n.
-    """
-    chunk = max(1, _BOOTSTRAP_CELLS // max(n, 1))
-    return [
-        rng.poisson(1.0, size=(min(chunk, resamples - start), n)).astype(np.float64)
-        for start in range(0, resamples, chunk)
-    ]
-
-
-class _Constant:
-    """A model for a training chunk whose target holds one class: it always predicts that class."""
-
-    def __init__(self, value: int) -> None:
-        self.value = value
-
-    def predict(self, features: np.ndarray) -> np.ndarray:
-        return np.full(len(features), self.value, dtype=np.int64)
-
-
-@dataclass(frozen=True)
-class _Column:
-    """One sensitive column's holdout groups: codes, which groups are compared, and their labels."""
-
-    attribute: Attribute
-    labels: tuple[str, ...]
-    codes: np.ndarray
-    parity_groups: np.ndarray
-    odds_groups: np.ndarray
 
 
 class DownstreamFairnessCheck(Check):
@@ -321,135 +220,33 @@ class DownstreamFairnessCheck(Check):
                 f"no sensitive column has two groups with {p.min_group_rows} holdout rows each: no disparity to measure"
             )
 
-        real_chunks = _chunks(rng, len(real), splits, per_model)
-        synth_chunks = _chunks(rng, len(synth), splits, per_model)
-        encoder = TreeFeatures.fit(real.iloc[np.concatenate(real_chunks)], features, ctx.roles, p.max_categories)
-        x_holdout = encoder.transform(scored)
-        from threadpoolctl import threadpool_limits  # installed with scikit-learn
+        pred = predict_holdout(ctx, (real, synth), scored, features, (target, positive), per_model, rng, p, seed)
 
-        predictions = []
-        # Small fits run faster on one OpenMP thread (and thread contention on a busy machine makes them
-        # many times slower); the fitted models and predictions do not depend on the thread count.
-        with threadpool_limits(limits=1, user_api="openmp"):
-            for frame, chunks in ((real, real_chunks), (synth, synth_chunks)):
-                for chunk in chunks:
-                    rows = frame.iloc[chunk]
-                    y = (rows[target].astype(str) == positive).to_numpy().astype(np.int64)
-                    model = _fit(encoder.transform(rows), y, encoder.categorical, p, seed)
-                    predictions.append(np.asarray(model.predict(x_holdout), dtype=np.int64))
-        pred = np.vstack(predictions)  # real models first, then synthetic models
-
-        weights = _bootstrap_weights(rng, len(y_holdout), p.bootstrap_resamples)
-        degenerate = self._degenerate(pred, splits, weights, _class_labels(scored[target], positive))
+        weights = bootstrap_weights(rng, len(y_holdout), p.bootstrap_resamples)
+        degenerate = self._degenerate(pred, splits, weights, class_labels(scored[target], positive))
         if degenerate is not None:
             if absent_metric:
                 result = absent_only_result(self, ctx, groups)
                 return replace(result, summary=f"{result.summary} Fairness was not compared: {degenerate}.")
             return self.skip(degenerate)
-        stats = [self._column_stats(c, pred, y_holdout, weights, splits) for c in columns]
-        frames = self._metric_frames(columns, pred, y_holdout, splits)
-        metrics: list[Metric] = []
-        worst = {}
-        for key, metric_name, margin, label in (
-            ("dp", "dp_difference_increase", p.dp_margin, "demographic-parity"),
-            ("eo", "eo_difference_increase", p.eo_margin, "equalised-odds"),
-        ):
-            usable = [i for i, s in enumerate(stats) if np.isfinite(s[key]["increase"])]
-            if not usable:
-                continue
-            scores = [
-                s[key]["increase"] / max(margin.fail_floor, margin.fail_se * s[key]["se"], 1e-12)
-                for s in (stats[i] for i in usable)
-            ]
-            position = usable[int(np.argmax(scores))]
-            worst[key] = position
-            s = stats[position][key]
-            metrics.append(
-                gated_metric(
-                    metric_name,
-                    value=s["increase"],
-                    reference=0.0,
-                    standard_error=s["se"],
-                    margin=margin,
-                    direction="lower_is_better",
-                    value_range=(-1.0, 1.0),
-                    description=(
-                        f"{label} difference of the synthetic-trained model minus the real-trained model's, worst "
-                        f"sensitive column {columns[position].attribute.name!r} ({s['synthetic']:.3f} vs "
-                        f"{s['real']:.3f}; SE {s['se']:.4f} = holdout bootstrap {s['se_holdout']:.4f} and training "
-                        f"noise {s['se_training']:.4f})"
-                    ),
-                )
-            )
+        stats = [column_stats(c, pred, y_holdout, weights, splits) for c in columns]
+        frames = metric_frames(columns, pred, y_holdout, splits)
+        metrics, worst = gated_fairness_metrics(stats, columns, p)
         if not metrics:
             if absent_metric:
                 return absent_only_result(self, ctx, groups)
             return self.skip("no sensitive column has groups large enough for a fairness difference")
         metrics.extend(absent_metric)
         first = worst.get("dp", 0)
-        metrics.extend(
-            [
-                info_metric(
-                    "dp_difference_synthetic_model",
-                    stats[first]["dp"]["synthetic"],
-                    reference=stats[first]["dp"]["real"],
-                    direction="lower_is_better",
-                    value_range=(0.0, 1.0),
-                    description=f"demographic-parity difference of the synthetic-trained model on "
-                    f"{columns[first].attribute.name!r} (reference: the real-trained model's)",
-                ),
-                info_metric(
-                    "selection_rate_ratio_synthetic_model",
-                    stats[first]["ratio"]["synthetic"],
-                    reference=stats[first]["ratio"]["real"],
-                    direction="higher_is_better",
-                    value_range=(0.0, 1.0),
-                    description=(
-                        f"smallest / largest group selection rate of the synthetic-trained model on "
-                        f"{columns[first].attribute.name!r} (four-fifths rule: at least {FOUR_FIFTHS}; information)"
-                    ),
-                ),
-            ]
-        )
-        if "eo" in worst:
-            e = worst["eo"]
-            metrics.append(
-                info_metric(
-                    "eo_difference_synthetic_model",
-                    stats[e]["eo"]["synthetic"],
-                    reference=stats[e]["eo"]["real"],
-                    direction="lower_is_better",
-                    value_range=(0.0, 1.0),
-                    description=f"equalised-odds difference of the synthetic-trained model on "
-                    f"{columns[e].attribute.name!r} (reference: the real-trained model's)",
-                )
-            )
+        metrics.extend(info_fairness_metrics(stats, columns, worst))
         tables = [
-            self._column_table(columns, stats, p),
-            self._group_table(ctx, columns, frames),
+            column_table(columns, stats, p),
+            group_table(ctx, columns, frames),
             coding_table(ctx, groups),
         ]
         figure_column = worst.get("eo", first)
-        figures = [self._figure(ctx, columns[figure_column], frames[figure_column])]
-        verdict = (
-            "beyond"
-            if any(m.passed is False for m in metrics if m.gating)
-            else ("past the warn threshold of" if any(m.warned for m in metrics if m.gating) else "within")
-        )
-        parts = []
-        for key, label in (("dp", "demographic-parity"), ("eo", "equalised-odds")):
-            if key in worst:
-                s = stats[worst[key]][key]
-                parts.append(
-                    f"{label} difference on {columns[worst[key]].attribute.name!r} {s['synthetic']:.3f} for the "
-                    f"synthetic-trained model vs {s['real']:.3f} for the real-trained one"
-                )
-        summary = (
-            "; ".join(parts)
-            + (f"; sensitive columns missing from the synthetic data: {list(groups.absent)}" if groups.absent else "")
-            + f" — {verdict} the thresholds."
-        )
-        summary = summary[0].upper() + summary[1:]
+        figures = [tpr_figure(ctx, columns[figure_column], frames[figure_column])]
+        summary = fairness_summary(metrics, stats, columns, worst, groups.absent)
         result = self.result(
             metrics=metrics,
             summary=summary,
@@ -520,7 +317,9 @@ class DownstreamFairnessCheck(Check):
         )
 
     @staticmethod
-    def _measured(ctx: AuditContext, features: tuple[str, ...], target: str, columns: list[_Column]) -> dict[str, str]:
+    def _measured(
+        ctx: AuditContext, features: tuple[str, ...], target: str, columns: list[SensitiveColumn]
+    ) -> dict[str, str]:
         grouped = {c for column in columns for c in column.attribute.columns}
         out = {
             c: f"feature ({ctx.roles[c].value})" + ("; sensitive, grouped by" if c in grouped else "") for c in features
@@ -530,7 +329,9 @@ class DownstreamFairnessCheck(Check):
         return out
 
     # ------------------------------------------------------------------ helpers
-    def _columns(self, ctx: AuditContext, scored: pd.DataFrame, attributes: tuple[Attribute, ...]) -> list[_Column]:
+    def _columns(
+        self, ctx: AuditContext, scored: pd.DataFrame, attributes: tuple[Attribute, ...]
+    ) -> list[SensitiveColumn]:
         p = self.params
         target = ctx.data.target
         labels_frame = group_labels(ctx, "holdout").loc[scored.index]
@@ -547,224 +348,5 @@ class DownstreamFairnessCheck(Check):
             ]
             if len(parity) < 2:
                 continue
-            out.append(_Column(attribute, tuple(str(n) for n in names), codes.astype(np.int64), parity, odds))
+            out.append(SensitiveColumn(attribute, tuple(str(n) for n in names), codes.astype(np.int64), parity, odds))
         return out
-
-    def _column_stats(
-        self, column: _Column, pred: np.ndarray, y: np.ndarray, resamples: list[np.ndarray], splits: int
-    ) -> dict[str, dict[str, float]]:
-        groups = len(column.labels)
-        point = {
-            k: v[0]
-            for k, v in parity_differences(
-                group_counts(pred, y, column.codes, groups, np.ones((1, len(y)))),
-                column.parity_groups,
-                column.odds_groups,
-            ).items()
-        }
-        boot: dict[str, list[np.ndarray]] = {"dp": [], "eo": []}
-        for weights in resamples:
-            d = parity_differences(
-                group_counts(pred, y, column.codes, groups, weights), column.parity_groups, column.odds_groups
-            )
-            for key in boot:
-                boot[key].append(d[key][:, splits:].mean(axis=1) - d[key][:, :splits].mean(axis=1))
-        out: dict[str, dict[str, float]] = {}
-        for key in ("dp", "eo", "ratio"):
-            values = point[key]
-            real, synthetic = values[:splits], values[splits:]
-            entry = {"real": float(np.mean(real)), "synthetic": float(np.mean(synthetic))}
-            if key in boot:
-                if not np.all(np.isfinite(values)):
-                    entry.update(increase=math.nan, se=math.nan, se_holdout=math.nan, se_training=math.nan)
-                else:
-                    increases = np.concatenate(boot[key])
-                    increases = increases[np.isfinite(increases)]
-                    se_holdout = float(np.std(increases, ddof=1)) if len(increases) > 1 else 0.0
-                    pooled = (np.var(real, ddof=1) + np.var(synthetic, ddof=1)) / 2.0
-                    se_training = math.sqrt(2.0 * pooled / splits)
-                    entry.update(
-                        increase=entry["synthetic"] - entry["real"],
-                        se=math.hypot(se_holdout, se_training),
-                        se_holdout=se_holdout,
-                        se_training=se_training,
-                    )
-            out[key] = entry
-        return out
-
-    @staticmethod
-    def _metric_frames(columns: list[_Column], pred: np.ndarray, y: np.ndarray, splits: int) -> list[pd.DataFrame]:
-        """Fairlearn ``MetricFrame`` by group for each side, its models pooled.
-
-        Every model scores the same rows, so pooled rates are the means of the models' rates. The data is passed
-        as its distinct (group, truth, prediction) cells with their counts as sample weights: exactly the same
-        metrics, at a cost independent of the holdout size.
-        """
-        from fairlearn.metrics import MetricFrame, false_positive_rate, selection_rate, true_positive_rate
-        from sklearn.metrics import accuracy_score
-
-        functions = {
-            "accuracy": accuracy_score,
-            "selection_rate": selection_rate,
-            "true_positive_rate": true_positive_rate,
-            "false_positive_rate": false_positive_rate,
-        }
-        out = []
-        for column in columns:
-            everything = np.arange(len(column.labels))
-            sides = {}
-            for side, models in (("real_model", pred[:splits]), ("synthetic_model", pred[splits:])):
-                cells = _cells(column, y, models, everything)
-                weight = {name: {"sample_weight": cells.weight} for name in functions}
-                frame = MetricFrame(
-                    metrics=functions,
-                    y_true=cells.truth,
-                    y_pred=cells.prediction,
-                    sensitive_features=cells.labels,
-                    sample_params=weight,
-                ).by_group
-                sides[side] = frame
-            frame = (
-                sides["real_model"]
-                .add_suffix("_real_model")
-                .join(sides["synthetic_model"].add_suffix("_synthetic_model"))
-            )
-            rows = np.bincount(column.codes, minlength=len(column.labels))
-            positives = np.bincount(column.codes, weights=y.astype(np.float64), minlength=len(column.labels))
-            frame["rows"] = pd.Series(rows, index=list(column.labels)).reindex(frame.index)
-            frame["positives"] = pd.Series(positives, index=list(column.labels)).reindex(frame.index)
-            out.append(frame)
-        return out
-
-    @staticmethod
-    def _column_table(columns: list[_Column], stats: list[dict[str, dict[str, float]]], p: Any) -> Table:
-        rows = []
-        for column, s in zip(columns, stats, strict=True):
-            row: dict[str, Any] = {
-                "sensitive_column": column.attribute.name,
-                "groups_compared": len(column.parity_groups),
-            }
-            for key, margin in (("dp", p.dp_margin), ("eo", p.eo_margin)):
-                e = s[key]
-                finite = math.isfinite(e.get("increase", math.nan))
-                row[f"{key}_real_model"] = e["real"]
-                row[f"{key}_synthetic_model"] = e["synthetic"]
-                row[f"{key}_increase"] = e["increase"] if finite else None
-                row[f"{key}_increase_ci_low"] = e["increase"] - 1.96 * e["se"] if finite else None
-                row[f"{key}_increase_ci_high"] = e["increase"] + 1.96 * e["se"] if finite else None
-                row[f"{key}_threshold"] = max(margin.fail_floor, margin.fail_se * e["se"]) if finite else None
-            row["eo_groups_compared"] = len(column.odds_groups)
-            row["selection_rate_ratio_real_model"] = s["ratio"]["real"]
-            row["selection_rate_ratio_synthetic_model"] = s["ratio"]["synthetic"]
-            row["four_fifths_rule_met_real_model"] = s["ratio"]["real"] >= FOUR_FIFTHS
-            row["four_fifths_rule_met_synthetic_model"] = s["ratio"]["synthetic"] >= FOUR_FIFTHS
-            rows.append(row)
-
-        def excess(r: dict[str, Any]) -> float:
-            return max(
-                (r[f"{k}_increase"] or 0.0) / (r[f"{k}_threshold"] or 1.0) if r[f"{k}_increase"] is not None else -1.0
-                for k in ("dp", "eo")
-            )
-
-        rows.sort(key=lambda r: -excess(r))
-        return make_table(
-            "sensitive_columns_fairness", "Fairness differences of both models per sensitive column, worst first", rows
-        )
-
-    @staticmethod
-    def _group_table(ctx: AuditContext, columns: list[_Column], frames: list[pd.DataFrame]) -> Table:
-        rows = []
-        for column, frame in zip(columns, frames, strict=True):
-            compared = {column.labels[i] for i in column.parity_groups}
-            for label, values in frame.iterrows():
-                rows.append(
-                    {
-                        "sensitive_column": column.attribute.name,
-                        "group": shown_group(ctx, column.attribute, str(label)),
-                        "holdout_rows": int(values["rows"]),
-                        "holdout_positives": int(values["positives"]),
-                        "compared": str(label) in compared,
-                        **{
-                            f"{metric}_{side}": float(values[f"{metric}_{side}"])
-                            for metric in ("accuracy", "selection_rate", "true_positive_rate", "false_positive_rate")
-                            for side in ("real_model", "synthetic_model")
-                        },
-                    }
-                )
-        rows.sort(key=lambda r: -abs(r["true_positive_rate_synthetic_model"] - r["true_positive_rate_real_model"]))
-        return make_table(
-            "groups",
-            "Per-group metrics of both models on the holdout (fairlearn MetricFrame), largest TPR change first",
-            rows,
-        )
-
-    @staticmethod
-    def _figure(ctx: AuditContext, column: _Column, frame: pd.DataFrame) -> FigureSpec:
-        shown = [
-            label
-            for label in frame.sort_values("rows", ascending=False).index
-            if shown_group(ctx, column.attribute, str(label)) != RARE_GROUP
-        ][:15]
-        return make_figure(
-            "bars",
-            f"{column.attribute.name}: true-positive rate per group on the holdout, by training data",
-            {
-                "categories": [str(label) for label in shown],
-                "series": {
-                    "trained on real": [float(frame.at[label, "true_positive_rate_real_model"]) for label in shown],
-                    "trained on synthetic": [
-                        float(frame.at[label, "true_positive_rate_synthetic_model"]) for label in shown
-                    ],
-                },
-            },
-            x_label=column.attribute.name,
-            y_label="true-positive rate",
-        )
-
-
-@dataclass(frozen=True)
-class _Cells:
-    """Distinct (group, truth, prediction) cells of some models' predictions, with their counts."""
-
-    labels: np.ndarray
-    truth: np.ndarray
-    prediction: np.ndarray
-    weight: np.ndarray
-
-
-def _cells(column: _Column, y: np.ndarray, models: np.ndarray, groups: np.ndarray) -> _Cells:
-    """The holdout rows of ``groups`` as weighted cells, pooled over ``models`` (each model's rows counted once)."""
-    kept = np.isin(column.codes, groups)
-    key = column.codes[kept] * 4 + y[kept] * 2
-    counts = np.zeros(len(column.labels) * 4, dtype=np.float64)
-    for model in models:
-        counts += np.bincount(key + model[kept], minlength=len(counts))
-    present = np.flatnonzero(counts)
-    names = np.asarray(column.labels, dtype=object)
-    return _Cells(names[present // 4], (present // 2) % 2, present % 2, counts[present])
-
-
-def _class_labels(target: pd.Series, positive: str) -> tuple[str, str]:
-    """Labels of codes 0 and 1: every value but the positive label (named when it is one value), the positive."""
-    others = sorted(set(target.astype(str)) - {positive})
-    return (others[0] if len(others) == 1 else f"not {positive}", positive)
-
-
-def _chunks(rng: np.random.Generator, size: int, splits: int, per_model: int) -> list[np.ndarray]:
-    """``splits`` disjoint sorted position arrays of ``per_model`` rows each out of ``size``."""
-    order = rng.permutation(size)[: splits * per_model]
-    return [np.sort(order[k * per_model : (k + 1) * per_model]) for k in range(splits)]
-
-
-def _fit(features: np.ndarray, target: np.ndarray, categorical: np.ndarray, params: Any, seed: int) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    if len(np.unique(target)) < 2:
-        return _Constant(int(target[0]))
-    return HistGradientBoostingClassifier(
-        max_iter=params.max_iter,
-        learning_rate=params.learning_rate,
-        early_stopping=False,
-        categorical_features=categorical if categorical.any() else None,
-        random_state=seed,
-    ).fit(features, target)

@@ -40,19 +40,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import combinations, pairwise
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from synthaudit.check import Check, Margin, gated_metric, make_table
+from synthaudit.check import Check, make_table
+from synthaudit.checks.balance.group_verdicts import (
+    ABSENT_METRIC,
+    WorstCell,
+    absent_columns_metric,
+    flag_sensitive_inferred,
+    worst_cell,
+)
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
-from synthaudit.gate import SENSITIVE_COLUMNS, SENSITIVE_INFERRED
-from synthaudit.result import CheckResult, Metric, Table
+from synthaudit.result import CheckResult, Table
 
 __all__ = [
     "ABSENT_METRIC",
@@ -67,9 +71,11 @@ __all__ = [
     "GroupCoding",
     "SensitiveGroups",
     "WorstCell",
+    "absent_columns",
     "absent_columns_metric",
     "absent_only_result",
     "attribute_labels",
+    "attribute_named",
     "coding_table",
     "flag_sensitive_inferred",
     "group_labels",
@@ -98,8 +104,6 @@ HALF_NORMAL_MEAN = math.sqrt(2.0 / math.pi)
 HALF_NORMAL_SD = math.sqrt(1.0 - 2.0 / math.pi)
 """Standard deviation of |Z|: the null spread of an absolute difference in its standard errors."""
 INTERSECTION = " & "
-ABSENT_METRIC = "sensitive_columns_missing_from_synthetic"
-_ABSENT_MARGIN = Margin(warn_se=0.0, fail_se=0.0, warn_floor=0.5, fail_floor=0.5)
 
 
 # ----------------------------------------------------------------------------- grouping
@@ -340,24 +344,6 @@ def coding_table(ctx: AuditContext, groups: SensitiveGroups) -> Table:
     return make_table("sensitive_columns", "How each sensitive column was grouped", rows)
 
 
-# ----------------------------------------------------------------------------- verdict helpers
-def absent_columns_metric(absent: Sequence[str]) -> Metric:
-    """A gating metric that fails when a named sensitive column is missing from the synthetic data."""
-    return gated_metric(
-        ABSENT_METRIC,
-        value=float(len(absent)),
-        reference=0.0,
-        standard_error=0.0,
-        margin=_ABSENT_MARGIN,
-        direction="lower_is_better",
-        value_range=(0.0, None),
-        description=(
-            f"sensitive columns {list(absent)} are in the real data but not in the synthetic data, so their groups "
-            "cannot be compared"
-        ),
-    )
-
-
 def absent_only_result(check: Check, ctx: AuditContext, groups: SensitiveGroups) -> CheckResult:
     """The result when nothing can be compared because named sensitive columns are missing from the synthetic data."""
     result = check.result(
@@ -371,77 +357,11 @@ def absent_only_result(check: Check, ctx: AuditContext, groups: SensitiveGroups)
     return flag_sensitive_inferred(result, ctx)
 
 
-def flag_sensitive_inferred(result: CheckResult, ctx: AuditContext) -> CheckResult:
-    """Record on ``result`` whether its sensitive columns were inferred from column names, and which they are.
-
-    A fact for the gate (:mod:`synthaudit.gate`), which turns a fail on inferred columns into a warn and says
-    why; the check itself reports what it measured.
-    """
-    facts = {
-        **result.facts,
-        SENSITIVE_INFERRED: bool(ctx.data.sensitive_inferred),
-        SENSITIVE_COLUMNS: list(ctx.data.sensitive),
-    }
-    return replace(result, facts=facts)
+def absent_columns(groups: SensitiveGroups) -> dict[str, str]:
+    """The named sensitive columns the synthetic data lacks, as measured columns (their absence is gated)."""
+    return {c: "sensitive (absent from the synthetic data)" for c in groups.absent}
 
 
-@dataclass(frozen=True)
-class WorstCell:
-    """The gated cell and every cell's own reference value and fail threshold (for tables)."""
-
-    metric: Metric
-    position: int
-    references: np.ndarray
-    thresholds: np.ndarray
-    reference_z: float
-
-
-def worst_cell(
-    name: str,
-    *,
-    value: np.ndarray,
-    null_mean: np.ndarray,
-    null_sd: np.ndarray,
-    reference_value: np.ndarray,
-    reference_null_mean: np.ndarray,
-    reference_null_sd: np.ndarray,
-    margin: Margin,
-    value_range: tuple[float | None, float | None],
-    describe: Any,
-) -> WorstCell:
-    """Gate the synthetic cell furthest past its own threshold against the reference's worst (module docstring).
-
-    ``value``/``null_mean``/``null_sd`` describe the synthetic pair's cells (a statistic, lower is better),
-    the ``reference_*`` arrays the reference pair's cells; ``describe(position)`` words the gated cell.
-    """
-    value = np.asarray(value, dtype=np.float64)
-    null_mean = np.asarray(null_mean, dtype=np.float64)
-    null_sd = np.asarray(null_sd, dtype=np.float64)
-    ref_sd = np.asarray(reference_null_sd, dtype=np.float64)
-    usable = ref_sd > 0
-    if usable.any():
-        z = (np.asarray(reference_value, dtype=np.float64)[usable] - np.asarray(reference_null_mean)[usable]) / ref_sd[
-            usable
-        ]
-        reference_z = float(np.max(z))
-    else:
-        reference_z = 0.0
-    references = null_mean + reference_z * null_sd
-    se = math.sqrt(2.0) * null_sd
-    fail_delta = np.maximum(margin.fail_floor, margin.fail_se * se)
-    thresholds = references + fail_delta
-    scale = np.where(fail_delta > 0, fail_delta, 1e-12)
-    position = int(np.argmax((value - references) / scale))
-    metric = gated_metric(
-        name,
-        value=float(value[position]),
-        reference=float(references[position]),
-        standard_error=float(se[position]),
-        margin=margin,
-        direction="lower_is_better",
-        value_range=value_range,
-        description=str(describe(position)),
-    )
-    low, high = value_range
-    thresholds = np.clip(thresholds, low if low is not None else -np.inf, high if high is not None else np.inf)
-    return WorstCell(metric, position, references, thresholds, reference_z)
+def attribute_named(attributes: tuple[Attribute, ...], name: str) -> Attribute:
+    """The attribute (sensitive column or intersection) of that name."""
+    return next(a for a in attributes if a.name == name)

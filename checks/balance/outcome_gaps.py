@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 import numpy as np
@@ -16,9 +15,7 @@ from synthaudit.check import (
     Margin,
     Need,
     Suite,
-    info_metric,
     make_figure,
-    make_table,
 )
 from synthaudit.checks.balance.groups import (
     ABSENT_METRIC,
@@ -26,11 +23,11 @@ from synthaudit.checks.balance.groups import (
     HALF_NORMAL_SD,
     RARE_GROUP,
     Attribute,
-    SensitiveGroups,
-    WorstCell,
+    absent_columns,
     absent_columns_metric,
     absent_only_result,
     attribute_labels,
+    attribute_named,
     coding_table,
     flag_sensitive_inferred,
     group_labels,
@@ -39,40 +36,19 @@ from synthaudit.checks.balance.groups import (
     shown_group,
     worst_cell,
 )
+from synthaudit.checks.balance.outcome_gaps_report import gap_table, outcome_group_table
+from synthaudit.checks.balance.outcome_groups import (
+    OutcomeCoding,
+    attribute_gaps,
+    dp_metrics,
+    group_outcomes,
+    outcome_coding,
+    outcome_gap,
+)
 from synthaudit.context import AuditContext, Pair
-from synthaudit.result import CheckResult, FigureSpec, Metric, Table
+from synthaudit.result import CheckResult, FigureSpec, Metric
 
 __all__ = ["OutcomeGapCheck", "group_outcomes", "outcome_gap"]
-
-
-def group_outcomes(labels: np.ndarray, outcome: np.ndarray) -> pd.DataFrame:
-    """Rows, mean outcome and outcome variance of every group (index: group labels, sorted).
-
-    For a 0/1 outcome the mean is the group's positive rate.
-    """
-    frame = pd.DataFrame({"group": pd.Series(labels, dtype=object), "y": outcome})
-    stats = frame.groupby("group", sort=True)["y"].agg(["count", "mean", "var"])
-    stats["var"] = stats["var"].fillna(0.0)
-    return stats.rename(columns={"count": "rows", "mean": "outcome", "var": "variance"})
-
-
-def outcome_gap(high: float, low: float) -> float:
-    """The gap between a group with a high and one with a low outcome, signed: negative when reversed."""
-    return float(high - low)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """How the target becomes a number per row: the positive indicator (classification) or the value."""
-
-    kind: str  # "rate" | "mean"
-    positive_label: str | None
-    scale: float  # the real target's standard deviation (regression), 1 for rates
-
-    def encode(self, values: pd.Series) -> np.ndarray:
-        if self.kind == "rate":
-            return (values.astype(str) == self.positive_label).to_numpy(dtype=np.float64)
-        return values.to_numpy(dtype=np.float64)
 
 
 class OutcomeGapCheck(Check):
@@ -148,7 +124,7 @@ class OutcomeGapCheck(Check):
 
     # ------------------------------------------------------------------ computation
     def _pair(
-        self, ctx: AuditContext, pair: Pair, attributes: tuple[Attribute, ...], outcome: _Outcome
+        self, ctx: AuditContext, pair: Pair, attributes: tuple[Attribute, ...], outcome: OutcomeCoding
     ) -> pd.DataFrame:
         p = self.params
         target = ctx.data.target
@@ -184,46 +160,6 @@ class OutcomeGapCheck(Check):
         out["change"] = out["candidate_outcome"] - out["base_outcome"]
         return out
 
-    @staticmethod
-    def _gaps(rows: pd.DataFrame, attributes: tuple[Attribute, ...]) -> pd.DataFrame:
-        """Per attribute: the real data's highest and lowest gated groups and the gap on both sides."""
-        records = []
-        for attribute in attributes:
-            g = rows[(rows["attribute"] == attribute.name) & rows["gated"]]
-            if len(g) < 2:
-                continue
-            order = g.sort_values(["base_outcome", "group"], kind="stable")
-            low, high = order.iloc[0], order.iloc[-1]
-            real_gap = outcome_gap(high["base_outcome"], low["base_outcome"])
-            synthetic_gap = outcome_gap(high["candidate_outcome"], low["candidate_outcome"])
-            records.append(
-                {
-                    "attribute": attribute.name,
-                    "high_group": high["group"],
-                    "low_group": low["group"],
-                    "real_gap": real_gap,
-                    "synthetic_gap": synthetic_gap,
-                    "gap_change": abs(synthetic_gap - real_gap),
-                    "se": math.hypot(float(high["se"]), float(low["se"])),
-                    "dp_real": float(g["base_outcome"].max() - g["base_outcome"].min()),
-                    "dp_synthetic": float(g["candidate_outcome"].max() - g["candidate_outcome"].min()),
-                }
-            )
-        return pd.DataFrame(
-            records,
-            columns=[
-                "attribute",
-                "high_group",
-                "low_group",
-                "real_gap",
-                "synthetic_gap",
-                "gap_change",
-                "se",
-                "dp_real",
-                "dp_synthetic",
-            ],
-        )
-
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compare every group's outcome on the synthetic and the reference pair."""
         p = self.params
@@ -235,9 +171,9 @@ class OutcomeGapCheck(Check):
         absent_metric = [absent_columns_metric(groups.absent)] if groups.absent else []
         if not attributes:
             if absent_metric:
-                return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
+                return replace(absent_only_result(self, ctx, groups), columns=absent_columns(groups))
             return self.skip("no sensitive column other than the target can be split into groups")
-        outcome = self._outcome(ctx)
+        outcome = outcome_coding(ctx)
         if isinstance(outcome, str):
             return self.skip(outcome)
         syn = self._pair(ctx, ctx.synthetic_pair, attributes, outcome)
@@ -245,7 +181,7 @@ class OutcomeGapCheck(Check):
         syn_cells, ref_cells = syn[syn["gated"]].reset_index(drop=True), ref[ref["gated"]].reset_index(drop=True)
         if syn_cells.empty or ref_cells.empty:
             if absent_metric:
-                return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
+                return replace(absent_only_result(self, ctx, groups), columns=absent_columns(groups))
             return self.skip(
                 f"no group has {p.min_group_rows} labelled real rows and as many expected synthetic rows: no outcome "
                 "rate worth comparing"
@@ -258,7 +194,7 @@ class OutcomeGapCheck(Check):
         value_range: tuple[float | None, float | None] = (0.0, 1.0) if outcome.kind == "rate" else (0.0, None)
 
         def name_cell(frame: pd.DataFrame, position: int) -> str:
-            attribute = _attribute(attributes, str(frame.at[position, "attribute"]))
+            attribute = attribute_named(attributes, str(frame.at[position, "attribute"]))
             return f"{attribute.name} = {shown_group(ctx, attribute, str(frame.at[position, 'group']))!r}"
 
         change = worst_cell(
@@ -279,7 +215,7 @@ class OutcomeGapCheck(Check):
             ),
         )
         metrics: list[Metric] = [change.metric]
-        syn_gaps, ref_gaps = self._gaps(syn, attributes), self._gaps(ref, attributes)
+        syn_gaps, ref_gaps = attribute_gaps(syn, attributes), attribute_gaps(ref, attributes)
         gap = None
         if len(syn_gaps) and len(ref_gaps):
             gap = worst_cell(
@@ -300,10 +236,10 @@ class OutcomeGapCheck(Check):
             )
             metrics.append(gap.metric)
         metrics.extend(absent_metric)
-        metrics.extend(self._dp_metrics(syn, attributes, outcome))
+        metrics.extend(dp_metrics(syn, attributes, outcome))
         tables = [
-            self._group_table(ctx, syn, ref, change, attributes, outcome),
-            *([self._gap_table(ctx, syn_gaps, ref_gaps, gap, attributes)] if gap is not None else []),
+            outcome_group_table(ctx, syn, ref, change, attributes, outcome),
+            *([gap_table(ctx, syn_gaps, ref_gaps, gap, attributes)] if gap is not None else []),
             coding_table(ctx, groups),
         ]
         figures = [self._figure(ctx, syn, a, outcome) for a in attributes if not a.intersection]
@@ -344,145 +280,14 @@ class OutcomeGapCheck(Check):
             columns={
                 **{c: "sensitive" for a in attributes if a.name in set(syn_cells["attribute"]) for c in a.columns},
                 target: f"target ({unit})",
-                **_absent_columns(groups),
+                **absent_columns(groups),
             },
         )
         return flag_sensitive_inferred(result, ctx)
 
     # ------------------------------------------------------------------ helpers
-    @staticmethod
-    def _outcome(ctx: AuditContext) -> _Outcome | str:
-        target = ctx.data.target
-        assert target is not None
-        if ctx.data.task == "regression":
-            values = ctx.synthetic_pair.base[target].dropna().to_numpy(dtype=np.float64)
-            scale = float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-            if not scale > 0:
-                return f"the real target {target!r} is constant: no mean to compare"
-            return _Outcome("mean", None, scale)
-        if ctx.data.positive_label is None:
-            return (
-                f"the target {target!r} has more than two classes: name the outcome of interest with --positive-label "
-                "to compare its rate per group"
-            )
-        return _Outcome("rate", ctx.data.positive_label, 1.0)
 
-    @staticmethod
-    def _dp_metrics(syn: pd.DataFrame, attributes: tuple[Attribute, ...], outcome: _Outcome) -> list[Metric]:
-        """Fairlearn's demographic-parity difference of the data (largest minus smallest group rate), each side.
-
-        Over each sensitive column's gated groups. The rows are passed to fairlearn as their (group, outcome)
-        cells with the counts as sample weights: the same number at a cost independent of the row count.
-        """
-        if outcome.kind != "rate":
-            return []
-        from fairlearn.metrics import demographic_parity_difference
-
-        values: dict[str, list[float]] = {"base": [], "candidate": []}
-        for attribute in attributes:
-            rows = syn[(syn["attribute"] == attribute.name) & syn["gated"]]
-            if attribute.intersection or len(rows) < 2:
-                continue
-            for side in values:
-                positives = (rows[f"{side}_rows"] * rows[f"{side}_outcome"]).round().to_numpy()
-                negatives = rows[f"{side}_rows"].to_numpy() - positives
-                labels = np.concatenate([rows["group"].to_numpy(dtype=object)] * 2)
-                y = np.repeat([1, 0], len(rows))
-                difference = demographic_parity_difference(
-                    y, y, sensitive_features=labels, sample_weight=np.concatenate([positives, negatives])
-                )
-                values[side].append(float(difference))
-        if not values["base"]:
-            return []
-        return [
-            info_metric(
-                "max_dp_difference_synthetic",
-                max(values["candidate"]),
-                reference=max(values["base"]),
-                direction="lower_is_better",
-                value_range=(0.0, 1.0),
-                description=(
-                    "largest demographic-parity difference of the synthetic data's outcome over the sensitive columns "
-                    "(fairlearn; the reference is the real data's): information"
-                ),
-            )
-        ]
-
-    @staticmethod
-    def _group_table(
-        ctx: AuditContext,
-        syn: pd.DataFrame,
-        ref: pd.DataFrame,
-        change: WorstCell,
-        attributes: tuple[Attribute, ...],
-        outcome: _Outcome,
-    ) -> Table:
-        gated = syn[syn["gated"]].reset_index(drop=True)
-        gated["threshold"] = change.thresholds
-        gated["excess"] = (gated["change"].abs() - change.references) / np.maximum(
-            change.thresholds - change.references, 1e-12
-        )
-        rest = syn[~syn["gated"]].copy()
-        rest["threshold"] = np.nan
-        rest["excess"] = -np.inf
-        frame = pd.concat([gated, rest], ignore_index=True).sort_values(
-            ["excess", "attribute", "group"], ascending=[False, True, True], kind="stable"
-        )
-        reference = ref.set_index(["attribute", "group"])
-        word = "rate" if outcome.kind == "rate" else "mean"
-        raw = outcome.scale  # regression outcomes are computed in SD units; the table shows the target's own units
-        rows = []
-        for row in frame.itertuples():
-            key = (row.attribute, row.group)
-            reference_outcome = reference.at[key, "candidate_outcome"] if key in reference.index else np.nan
-            rows.append(
-                {
-                    "attribute": row.attribute,
-                    "group": shown_group(ctx, _attribute(attributes, row.attribute), row.group),
-                    "real_rows": row.base_rows,
-                    "synthetic_rows": row.candidate_rows,
-                    f"real_{word}": row.base_outcome * raw,
-                    f"synthetic_{word}": row.candidate_outcome * raw,
-                    f"reference_{word}": reference_outcome * raw,
-                    "change": row.change,
-                    "standard_error": row.se,
-                    "threshold": row.threshold,
-                    "gated": bool(row.gated),
-                }
-            )
-        unit = "positive rate" if outcome.kind == "rate" else "mean (change, SE and threshold in SD units)"
-        return make_table("groups", f"Outcome {unit} per group, real vs synthetic, worst first", rows)
-
-    @staticmethod
-    def _gap_table(
-        ctx: AuditContext, syn: pd.DataFrame, ref: pd.DataFrame, gap: WorstCell, attributes: tuple[Attribute, ...]
-    ) -> Table:
-        reference = ref.set_index("attribute")
-        rows = []
-        for position, row in enumerate(syn.itertuples()):
-            attribute = _attribute(attributes, row.attribute)
-            has_ref = row.attribute in reference.index
-            rows.append(
-                {
-                    "attribute": row.attribute,
-                    "high_group": shown_group(ctx, attribute, row.high_group),
-                    "low_group": shown_group(ctx, attribute, row.low_group),
-                    "real_gap": row.real_gap,
-                    "synthetic_gap": row.synthetic_gap,
-                    "reference_gap": reference.at[row.attribute, "synthetic_gap"] if has_ref else None,
-                    "gap_change": row.gap_change,
-                    "threshold": gap.thresholds[position],
-                    "reversed": bool(row.real_gap > 0 and row.synthetic_gap < 0),
-                    "dp_difference_real": row.dp_real,
-                    "dp_difference_synthetic": row.dp_synthetic,
-                }
-            )
-        rows.sort(key=lambda r: -(r["gap_change"] - r["threshold"]))
-        return make_table(
-            "gaps", "Gap between each attribute's highest and lowest group (real ordering), worst first", rows
-        )
-
-    def _figure(self, ctx: AuditContext, syn: pd.DataFrame, attribute: Attribute, outcome: _Outcome) -> FigureSpec:
+    def _figure(self, ctx: AuditContext, syn: pd.DataFrame, attribute: Attribute, outcome: OutcomeCoding) -> FigureSpec:
         p = self.params
         rows = syn[(syn["attribute"] == attribute.name) & syn["gated"]].sort_values("base_rows", ascending=False)
         shown = [r for r in rows.itertuples() if shown_group(ctx, attribute, r.group) != RARE_GROUP][: p.figure_groups]
@@ -501,12 +306,3 @@ class OutcomeGapCheck(Check):
             x_label=attribute.name,
             y_label=label,
         )
-
-
-def _absent_columns(groups: SensitiveGroups) -> dict[str, str]:
-    """The named sensitive columns the synthetic data lacks, as measured columns (their absence is gated)."""
-    return {c: "sensitive (absent from the synthetic data)" for c in groups.absent}
-
-
-def _attribute(attributes: tuple[Attribute, ...], name: str) -> Attribute:
-    return next(a for a in attributes if a.name == name)

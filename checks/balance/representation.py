@@ -6,7 +6,6 @@ import math
 from dataclasses import replace
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 from pydantic import Field
 
@@ -17,9 +16,7 @@ from synthaudit.check import (
     Need,
     Suite,
     gated_metric,
-    info_metric,
     make_figure,
-    make_table,
 )
 from synthaudit.checks.balance.groups import (
     ABSENT_METRIC,
@@ -27,9 +24,11 @@ from synthaudit.checks.balance.groups import (
     RARE_GROUP,
     Attribute,
     SensitiveGroups,
+    absent_columns,
     absent_columns_metric,
     absent_only_result,
     attribute_labels,
+    attribute_named,
     coding_table,
     flag_sensitive_inferred,
     group_labels,
@@ -37,64 +36,12 @@ from synthaudit.checks.balance.groups import (
     sensitive_groups,
     shown_group,
 )
+from synthaudit.checks.balance.representation_report import attribute_table, share_group_table, share_info_metrics
 from synthaudit.context import AuditContext, Pair
 from synthaudit.result import CheckResult, FigureSpec, Metric
+from synthaudit.stats.group_shares import cohens_h, group_shares
 
 __all__ = ["RepresentationCheck", "cohens_h", "group_shares"]
-
-
-def cohens_h(p: np.ndarray | float, q: np.ndarray | float) -> np.ndarray:
-    """Cohen's h between proportions: ``|2·asin√q − 2·asin√p|``.
-
-    The arcsine square root stabilises the variance of a proportion: an estimate from ``n`` rows has variance
-    about ``1/n`` whatever the proportion, so one standard error fits every group. Range [0, π]; 0 for equal
-    shares; π for 0 against 1. Cohen calls 0.2 a small effect, 0.5 medium, 0.8 large.
-    """
-    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
-    q = np.clip(np.asarray(q, dtype=np.float64), 0.0, 1.0)
-    return np.abs(2.0 * np.arcsin(np.sqrt(q)) - 2.0 * np.arcsin(np.sqrt(p)))
-
-
-def group_shares(base: np.ndarray, candidate: np.ndarray) -> pd.DataFrame:
-    """Row counts and shares of every group label on both sides (index: the union of labels, sorted).
-
-    Columns ``base_rows``, ``candidate_rows``, ``base_share``, ``candidate_share``, ``share_difference``
-    (candidate − base), ``ratio`` (candidate share / base share, NaN when the base lacks the group) and
-    ``cohens_h``.
-    """
-    b = pd.Series(base, dtype=object).value_counts()
-    c = pd.Series(candidate, dtype=object).value_counts()
-    index = b.index.union(c.index).sort_values()
-    frame = pd.DataFrame(
-        {
-            "base_rows": b.reindex(index, fill_value=0).astype(np.int64),
-            "candidate_rows": c.reindex(index, fill_value=0).astype(np.int64),
-        },
-        index=index,
-    )
-    frame["base_share"] = frame["base_rows"] / max(len(base), 1)
-    frame["candidate_share"] = frame["candidate_rows"] / max(len(candidate), 1)
-    frame["share_difference"] = frame["candidate_share"] - frame["base_share"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frame["ratio"] = np.where(
-            frame["base_share"] > 0,
-            frame["candidate_share"] / frame["base_share"].where(frame["base_share"] > 0),
-            np.nan,
-        )
-    frame["cohens_h"] = cohens_h(frame["base_share"].to_numpy(), frame["candidate_share"].to_numpy())
-    return frame
-
-
-def _chi_square(frame: pd.DataFrame) -> tuple[float, int, float]:
-    """Chi-square test of homogeneity of the group counts (information only): statistic, dof, p-value."""
-    from scipy.stats import chi2_contingency
-
-    table = frame[["base_rows", "candidate_rows"]].to_numpy().T
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
-        return 0.0, 0, 1.0
-    result = chi2_contingency(table, correction=False)
-    return float(result.statistic), int(result.dof), float(result.pvalue)
 
 
 class RepresentationCheck(Check):
@@ -190,7 +137,7 @@ class RepresentationCheck(Check):
         absent_metric = [absent_columns_metric(groups.absent)] if groups.absent else []
         if not attributes:
             if absent_metric:
-                return replace(absent_only_result(self, ctx, groups), columns=_absent_columns(groups))
+                return replace(absent_only_result(self, ctx, groups), columns=absent_columns(groups))
             return self.skip("no sensitive column can be split into groups (text or identifier columns only)")
         syn = self._pair(ctx, ctx.synthetic_pair, attributes)
         ref = self._pair(ctx, ctx.reference_pair, attributes)
@@ -206,11 +153,9 @@ class RepresentationCheck(Check):
         worst_group = shown_group(ctx, worst_attribute, str(syn.at[worst, "group"]))
         missing = syn[syn["missing"]]
         missing_names = [
-            f"{row.attribute} = {shown_group(ctx, _attribute(attributes, row.attribute), row.group)!r}"
+            f"{row.attribute} = {shown_group(ctx, attribute_named(attributes, row.attribute), row.group)!r}"
             for row in missing.itertuples()
         ]
-        sizeable = syn[~syn["small"] & (syn["base_rows"] > 0)]
-        sizeable_ref = ref[~ref["small"] & (ref["base_rows"] > 0)]
         metrics: list[Metric] = [
             gated_metric(
                 "worst_group_cohens_h",
@@ -240,38 +185,11 @@ class RepresentationCheck(Check):
                 ),
             ),
             *absent_metric,
-            info_metric(
-                "max_share_difference",
-                float(syn["share_difference"].abs().max()),
-                reference=float(ref["share_difference"].abs().max()),
-                direction="lower_is_better",
-                value_range=(0.0, 1.0),
-                description="largest absolute difference between a group's synthetic and real share (information)",
-            ),
-            info_metric(
-                "missing_small_group_count",
-                float(((syn["candidate_rows"] == 0) & (syn["base_rows"] > 0) & syn["small"]).sum()),
-                reference=float(((ref["candidate_rows"] == 0) & (ref["base_rows"] > 0) & ref["small"]).sum()),
-                direction="lower_is_better",
-                value_range=(0.0, None),
-                description="small groups absent from the synthetic data (information: small groups vanish by chance)",
-            ),
+            *share_info_metrics(syn, ref),
         ]
-        if len(sizeable) and len(sizeable_ref):
-            metrics.insert(
-                len(metrics) - 1,
-                info_metric(
-                    "min_representation_ratio",
-                    float(sizeable["ratio"].min()),
-                    reference=float(sizeable_ref["ratio"].min()),
-                    direction="higher_is_better",
-                    value_range=(0.0, None),
-                    description="smallest synthetic share / real share over sizeable groups (information)",
-                ),
-            )
         tables = [
-            self._group_table(ctx, syn, ref, attributes),
-            self._attribute_table(ctx, syn, ref, attributes),
+            share_group_table(ctx, syn, ref, attributes),
+            attribute_table(ctx, syn, ref, attributes),
             coding_table(ctx, groups),
         ]
         figures = [self._figure(ctx, syn, a, groups) for a in attributes if not a.intersection]
@@ -308,72 +226,12 @@ class RepresentationCheck(Check):
             },
             columns={
                 **{c: "sensitive" for c in dict.fromkeys(c for a in attributes for c in a.columns)},
-                **_absent_columns(groups),
+                **absent_columns(groups),
             },
         )
         return flag_sensitive_inferred(result, ctx)
 
     # ------------------------------------------------------------------ presentation
-    @staticmethod
-    def _group_table(
-        ctx: AuditContext, syn: pd.DataFrame, ref: pd.DataFrame, attributes: tuple[Attribute, ...]
-    ) -> object:
-        reference = ref.set_index(["attribute", "group"])
-        order = syn.sort_values(["cohens_h", "attribute", "group"], ascending=[False, True, True], kind="stable")
-        rows = []
-        for row in order.itertuples():
-            key = (row.attribute, row.group)
-            has_ref = key in reference.index
-            rows.append(
-                {
-                    "attribute": row.attribute,
-                    "group": shown_group(ctx, _attribute(attributes, row.attribute), row.group),
-                    "real_rows": row.base_rows,
-                    "synthetic_rows": row.candidate_rows,
-                    "real_share": row.base_share,
-                    "synthetic_share": row.candidate_share,
-                    "reference_share": reference.at[key, "candidate_share"] if has_ref else 0.0,
-                    "share_difference": row.share_difference,
-                    "representation_ratio": None if row.base_rows == 0 or row.small else row.ratio,
-                    "cohens_h": row.cohens_h,
-                    "reference_cohens_h": reference.at[key, "cohens_h"] if has_ref else None,
-                    "small": bool(row.small),
-                    "missing_from_synthetic": bool(row.base_rows > 0 and row.candidate_rows == 0),
-                }
-            )
-        return make_table("groups", "Share of each group, real vs synthetic, worst first (Cohen's h)", rows)
-
-    @staticmethod
-    def _attribute_table(
-        ctx: AuditContext, syn: pd.DataFrame, ref: pd.DataFrame, attributes: tuple[Attribute, ...]
-    ) -> object:
-        rows = []
-        for attribute in attributes:
-            s = syn[syn["attribute"] == attribute.name].reset_index(drop=True)
-            r = ref[ref["attribute"] == attribute.name]
-            chi2, dof, p_value = _chi_square(s)
-            chi2_ref, _, p_ref = _chi_square(r)
-            worst = int(s["cohens_h"].to_numpy().argmax())
-            rows.append(
-                {
-                    "attribute": attribute.name,
-                    "groups": len(s),
-                    "small_groups": int(s["small"].sum()),
-                    "sizeable_groups_missing": int(s["missing"].sum()),
-                    "worst_group": shown_group(ctx, attribute, str(s.at[worst, "group"])),
-                    "worst_cohens_h": s.at[worst, "cohens_h"],
-                    "reference_worst_cohens_h": float(r["cohens_h"].max()),
-                    "chi_square": chi2,
-                    "chi_square_dof": dof,
-                    "chi_square_p_value": p_value,
-                    "reference_chi_square": chi2_ref,
-                    "reference_chi_square_p_value": p_ref,
-                }
-            )
-        rows.sort(key=lambda r: -r["worst_cohens_h"])
-        return make_table(
-            "attributes", "Per attribute: worst group and chi-square test (information), worst first", rows
-        )
 
     def _figure(
         self, ctx: AuditContext, syn: pd.DataFrame, attribute: Attribute, groups: SensitiveGroups
@@ -402,12 +260,3 @@ class RepresentationCheck(Check):
             x_label=attribute.name,
             y_label="share of rows",
         )
-
-
-def _absent_columns(groups: SensitiveGroups) -> dict[str, str]:
-    """The named sensitive columns the synthetic data lacks, as measured columns (their absence is gated)."""
-    return {c: "sensitive (absent from the synthetic data)" for c in groups.absent}
-
-
-def _attribute(attributes: tuple[Attribute, ...], name: str) -> Attribute:
-    return next(a for a in attributes if a.name == name)

@@ -20,11 +20,7 @@ similarity of shingle sets. Identical normalised texts are grouped before the se
 
 from __future__ import annotations
 
-import lzma
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -32,14 +28,8 @@ from pydantic import Field
 
 from synthaudit.artefacts.fingerprints import row_fingerprints
 from synthaudit.artefacts.minhash import (
-    ShingleSets,
-    band_keys,
-    mix64,
-    pair_jaccard,
     sorted_unique,
-    text_signatures,
 )
-from synthaudit.artefacts.text_stats import Openings, shared_openings, tokenise
 from synthaudit.check import (
     Check,
     CheckParams,
@@ -48,7 +38,18 @@ from synthaudit.check import (
     gated_metric,
     info_metric,
     make_figure,
-    make_table,
+)
+from synthaudit.checks.diversity.near_duplicates import EVIDENCE_CAP, near_duplicate_clusters
+from synthaudit.checks.diversity.text_variety import (
+    badness,
+    compression_ratio,
+    distinct_n,
+    ratio_to_reference,
+    repeated_openings,
+    sample_sides,
+    text_column_row,
+    text_gates,
+    text_tables,
 )
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
@@ -63,238 +64,12 @@ __all__ = [
     "near_duplicate_clusters",
 ]
 
-EVIDENCE_CAP = 20
-"""Evidence is capped: row indices only, at most this many per kind."""
-NUM_PERM = 128
-"""MinHash permutations per signature."""
-BANDS = 32
-"""LSH bands (of ``NUM_PERM // BANDS`` = 4 signature values each)."""
-CANDIDATE_SLACK = 0.15
-"""Candidates whose signature agreement is this far below the Jaccard threshold are not verified (> 4 SD)."""
-JACKKNIFE_GROUPS = 20
-"""Groups of texts left out in turn for the jackknife standard error of distinct-n."""
-OPENING_CHARS = 60
-"""Repeated synthetic openings are shown cut to this many characters."""
-_POLY = np.uint64(0x100000001B3)
-
-
-def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values and, per value, the position of its distinct value."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    first = np.concatenate([[True], ordered[1:] != ordered[:-1]]) if len(ordered) else np.zeros(0, dtype=bool)
-    inverse = np.empty(len(values), dtype=np.int64)
-    inverse[order] = np.cumsum(first) - 1
-    return ordered[first], inverse
-
-
-def _candidate_pairs(signatures: np.ndarray, rng: np.random.Generator, bands: int = BANDS) -> np.ndarray:
-    """Pairs (i < j) of texts sharing an LSH band, neighbours in a random order within each bucket."""
-    n = len(signatures)
-    found = []
-    for keys in band_keys(signatures, bands):
-        order = np.lexsort((rng.permutation(n), keys))
-        same = keys[order[1:]] == keys[order[:-1]]
-        left, right = order[:-1][same], order[1:][same]
-        found.append(np.minimum(left, right) * n + np.maximum(left, right))
-    codes = sorted_unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    return np.stack([codes // n, codes % n], axis=1)
-
-
-@dataclass(frozen=True)
-class NearDuplicates:
-    """Near-duplicate structure of one sample of texts.
-
-    ``flagged``: per text, whether another text of the sample is a near-duplicate (Jaccard ≥ threshold
-    on shingles, identical normalised texts included); ``cluster_sizes``: sizes of the connected groups of
-    near-duplicates (2 or more texts), largest first; ``cluster_members``: per cluster, its text positions.
-    """
-
-    flagged: np.ndarray
-    cluster_sizes: np.ndarray
-    cluster_members: tuple[np.ndarray, ...]
-
-    @property
-    def share(self) -> float:
-        """Share of texts that have a near-duplicate in their own sample."""
-        return float(self.flagged.mean()) if len(self.flagged) else 0.0
-
-    @property
-    def null_variance(self) -> float:
-        """Variance of :attr:`share` when clusters occur independently: Σ size² / n² (a cluster counts whole)."""
-        n = len(self.flagged)
-        return float(np.sum(self.cluster_sizes.astype(np.float64) ** 2)) / (n * n) if n else 0.0
-
-
-def near_duplicate_clusters(
-    normalised: Sequence[str],
-    *,
-    threshold: float,
-    rng: np.random.Generator,
-    width: int = 5,
-    bands: int = BANDS,
-    signatures: np.ndarray | None = None,
-) -> NearDuplicates:
-    """Find near-duplicate texts inside one sample: MinHash LSH candidates verified by exact Jaccard.
-
-    Identical normalised texts are grouped first (they are near-duplicates of each other); LSH runs on
-    the distinct texts. ``signatures`` (texts × permutations, from :mod:`synthaudit.artefacts.minhash`) are
-    computed when not given; ``rng`` draws the order within buckets.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    n = len(normalised)
-    codes, uniques = pd.factorize(pd.Series(list(normalised), dtype=object))
-    u = len(uniques)
-    edges = np.zeros((0, 2), dtype=np.int64)
-    if u >= 2:
-        distinct = [str(t) for t in uniques]
-        if signatures is None:
-            sigs = text_signatures(distinct, "char", width, NUM_PERM)
-        else:
-            first = np.zeros(u, dtype=np.int64)
-            first[codes[::-1]] = np.arange(n)[::-1]
-            sigs = signatures[first]
-        pairs = _candidate_pairs(sigs, rng, bands)
-        if len(pairs):
-            agreement = np.empty(len(pairs), dtype=np.float64)
-            for start in range(0, len(pairs), 65536):
-                chunk = pairs[start : start + 65536]
-                agreement[start : start + 65536] = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
-            pairs = pairs[agreement >= threshold - CANDIDATE_SLACK]
-            involved = sorted_unique(pairs.ravel())
-            sets = ShingleSets.build([distinct[i] for i in involved], "char", width)
-            left, right = np.searchsorted(involved, pairs[:, 0]), np.searchsorted(involved, pairs[:, 1])
-            edges = pairs[pair_jaccard(sets, sets, left, right) >= threshold]
-    # Texts are nodes n.. n+u-1 for the distinct strings; each text links to its string's node.
-    rows = np.concatenate([np.arange(n), edges[:, 0] + n])
-    cols = np.concatenate([codes + n, edges[:, 1] + n])
-    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n + u, n + u))
-    _, labels = connected_components(graph, directed=False)
-    text_labels = labels[:n]
-    sizes = np.bincount(text_labels)
-    flagged = sizes[text_labels] >= 2
-    big = np.flatnonzero(sizes >= 2)
-    big = big[np.lexsort((big, -sizes[big]))]
-    members = tuple(np.flatnonzero(text_labels == label) for label in big[:EVIDENCE_CAP])
-    return NearDuplicates(flagged=flagged, cluster_sizes=sizes[big], cluster_members=members)
-
 
 def duplicate_rate(fingerprints: np.ndarray) -> float:
     """Share of rows that repeat an earlier row of the same sample: 1 − distinct / n (0 for no rows)."""
     if len(fingerprints) == 0:
         return 0.0
     return 1.0 - len(sorted_unique(fingerprints)) / len(fingerprints)
-
-
-def _token_ids(normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(token codes, text position of each token) of the whitespace tokens of normalised texts, in order."""
-    tokens, counts = tokenise(normalised)
-    codes, _ = pd.factorize(tokens)
-    return codes.astype(np.uint64), np.repeat(np.arange(len(counts)), counts)
-
-
-def _ngram_codes(tokens: np.ndarray, text_of: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit codes of the n-grams that lie inside one text, and the text each belongs to."""
-    if len(tokens) < n:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
-    count = len(tokens) - n + 1
-    inside = text_of[:count] == text_of[n - 1 :]
-    code = np.zeros(count, dtype=np.uint64)
-    for k in range(n):
-        code = mix64(code * _POLY + tokens[k : k + count])
-    return code[inside], text_of[:count][inside]
-
-
-def distinct_n(
-    tokens: np.ndarray, text_of: np.ndarray, n: int, groups: np.ndarray | None = None
-) -> tuple[float, float]:
-    """Distinct n-grams / total n-grams (n-grams never cross texts), and its jackknife standard error.
-
-    ``groups`` assigns each text (by position) to a group; the delete-a-group jackknife recomputes the
-    ratio without each group in turn (an n-gram seen in one group only disappears with it). Range (0, 1];
-    1 when no n-gram repeats; ``(0.0, 0.0)`` when there is no n-gram. Without ``groups`` the error is 0.
-    """
-    codes, owner = _ngram_codes(tokens, text_of, n)
-    total = len(codes)
-    if total == 0:
-        return 0.0, 0.0
-    unique_codes, inverse = _unique_inverse(codes)
-    distinct = len(unique_codes)
-    if groups is None:
-        return distinct / total, 0.0
-    k = int(groups.max()) + 1
-    g = groups[owner].astype(np.int64)
-    seen = sorted_unique(inverse * k + g)
-    code_of, group_of = seen // k, seen % k
-    groups_per_code = np.bincount(code_of, minlength=distinct)
-    lost = np.bincount(group_of[groups_per_code[code_of] == 1], minlength=k)
-    remaining = total - np.bincount(g, minlength=k)
-    usable = remaining > 0
-    m = int(usable.sum())
-    if m < 2:
-        return distinct / total, 0.0
-    leave_out = (distinct - lost[usable]) / remaining[usable]
-    se = math.sqrt((m - 1) / m * float(np.sum((leave_out - leave_out.mean()) ** 2)))
-    return distinct / total, se
-
-
-def compression_ratio(texts: Sequence[str], max_bytes: int) -> float:
-    """lzma-compressed size / raw size of the newline-joined texts (UTF-8), cut to ``max_bytes``.
-
-    Lower means more repetitive. LZMA2 (preset 2, raw format, a dictionary as large as the input) sees
-    repeats anywhere in the sample; gzip's 32 KB window would miss repeats far apart. 0 for empty input.
-    """
-    raw = "\n".join(texts).encode("utf-8")[:max_bytes]
-    if not raw:
-        return 0.0
-    dictionary = max(len(raw), 4096)
-    filters = [{"id": lzma.FILTER_LZMA2, "preset": 2, "dict_size": dictionary}]
-    return len(lzma.compress(raw, format=lzma.FORMAT_RAW, filters=filters)) / len(raw)
-
-
-@dataclass(frozen=True)
-class _TextSide:
-    """Statistics of one side's text sample."""
-
-    rows: np.ndarray
-    near: NearDuplicates
-    distinct: tuple[tuple[float, float], ...]
-    compression: float
-    openings: Openings
-
-
-def _text_side(
-    texts: pd.Series,
-    normalised: list[str],
-    signatures: np.ndarray,
-    *,
-    p: DuplicateCheck.Params,
-    budget: int,
-    max_bytes: int,
-    rng: np.random.Generator,
-) -> _TextSide:
-    """Near-duplicates, distinct-1/2/3 at ``budget`` tokens, shared openings and the compression ratio."""
-    raw = texts.tolist()
-    near = near_duplicate_clusters(
-        normalised, threshold=p.near_duplicate_jaccard, rng=rng, width=p.shingle_chars, signatures=signatures
-    )
-    tokens, text_of = _token_ids(normalised)
-    tokens, text_of = tokens[:budget], text_of[:budget]
-    groups = np.arange(len(raw)) % JACKKNIFE_GROUPS
-    distinct = tuple(distinct_n(tokens, text_of, n, groups) for n in (1, 2, 3))
-    return _TextSide(
-        rows=texts.index.to_numpy(),
-        near=near,
-        distinct=distinct,
-        compression=compression_ratio(raw, max_bytes),
-        openings=shared_openings(normalised, p.opening_tokens, top=p.openings_shown),
-    )
-
-
-def _ratio(value: float, reference: float) -> float:
-    return value / reference if reference > 0 else (1.0 if value == 0 else math.inf)
 
 
 class DuplicateCheck(Check):
@@ -444,91 +219,14 @@ class DuplicateCheck(Check):
             if k < 2:
                 text_rows.append({"column": column, "texts_per_side": k, "note": "fewer than two texts per side"})
                 continue
-            syn_texts = syn_texts.iloc[rng.permutation(len(syn_texts))[:k]]
-            ref_texts = ref_texts.iloc[rng.permutation(len(ref_texts))[:k]]
-            signed = [
-                ctx.text_signatures(column, key, width=p.shingle_chars, num_perm=NUM_PERM)
-                for key in ("synthetic_candidate", "reference_candidate")
-            ]
-            positions = [sig.positions(t.index) for sig, t in zip(signed, (syn_texts, ref_texts), strict=True)]
-            normalised = [sig.normalised[at].tolist() for sig, at in zip(signed, positions, strict=True)]
-            budget = min(_token_count(texts) for texts in normalised)
-            max_bytes = min(_byte_count(syn_texts), _byte_count(ref_texts), p.compression_bytes)
-            sides = [
-                _text_side(
-                    texts,
-                    normalised_texts,
-                    sig.signatures[at],
-                    p=p,
-                    budget=budget,
-                    max_bytes=max_bytes,
-                    rng=rng,
-                )
-                for texts, normalised_texts, sig, at in zip(
-                    (syn_texts, ref_texts), normalised, signed, positions, strict=True
-                )
-            ]
-            s, r = sides
-            near_se = math.sqrt(2.0 * max(r.near.null_variance, 4.0 / (k * k)))
-            distinct_se = math.sqrt(2.0) * r.distinct[1][1]
-            near_metric = gated_metric(
-                "near_duplicate_share",
-                value=s.near.share,
-                reference=r.near.share,
-                standard_error=near_se,
-                margin=p.near_duplicate_margin,
-                direction="lower_is_better",
-                value_range=(0.0, 1.0),
-                description=f"share of synthetic texts with a near-duplicate among them (column {column!r})",
-            )
-            distinct_metric = gated_metric(
-                "distinct_2",
-                value=s.distinct[1][0],
-                reference=r.distinct[1][0],
-                standard_error=distinct_se,
-                margin=p.distinct_margin,
-                direction="higher_is_better",
-                value_range=(0.0, 1.0),
-                description=f"distinct bigrams per bigram at an equal token budget (column {column!r})",
-            )
-            opening_metric = gated_metric(
-                "shared_opening_share",
-                value=s.openings.share,
-                reference=r.openings.share,
-                standard_error=math.sqrt(2.0 * max(r.openings.null_variance, 4.0 / (k * k))),
-                margin=p.opening_margin,
-                direction="lower_is_better",
-                value_range=(0.0, 1.0),
-                description=f"share of synthetic texts whose first {p.opening_tokens} words another synthetic "
-                f"text shares (column {column!r})",
-            )
-            near_gates.append((_badness(near_metric), column, near_metric, s, r))
-            opening_gates.append((_badness(opening_metric), column, opening_metric, s, r))
-            opening_rows += _opening_rows(column, s, normalised[1], k)
+            s, r, ref_normalised, budget, max_bytes = sample_sides(ctx, column, (syn_texts, ref_texts), k, p, rng)
+            near_metric, distinct_metric, opening_metric = text_gates(column, (s, r), k, p)
+            near_gates.append((badness(near_metric), column, near_metric, s, r))
+            opening_gates.append((badness(opening_metric), column, opening_metric, s, r))
+            opening_rows += repeated_openings(column, s, ref_normalised, k)
             measured[column] = "text (row fingerprint, MinHash near-duplicates, distinct-n, openings, compression)"
-            distinct_gates.append((_badness(distinct_metric), column, distinct_metric, s, r))
-            text_rows.append(
-                {
-                    "column": column,
-                    "texts_per_side": k,
-                    "near_duplicate_share": s.near.share,
-                    "reference_near_duplicate_share": r.near.share,
-                    "largest_near_duplicate_group": int(s.near.cluster_sizes[0]) if len(s.near.cluster_sizes) else 0,
-                    "reference_largest_group": int(r.near.cluster_sizes[0]) if len(r.near.cluster_sizes) else 0,
-                    "shared_opening_share": s.openings.share,
-                    "reference_shared_opening_share": r.openings.share,
-                    "largest_shared_opening_group": int(s.openings.group_sizes[0])
-                    if len(s.openings.group_sizes)
-                    else 0,
-                    "token_budget": budget,
-                    **{f"distinct_{n}": s.distinct[n - 1][0] for n in (1, 2, 3)},
-                    **{f"reference_distinct_{n}": r.distinct[n - 1][0] for n in (1, 2, 3)},
-                    **{f"distinct_{n}_ratio": _ratio(s.distinct[n - 1][0], r.distinct[n - 1][0]) for n in (1, 2, 3)},
-                    "lzma_compression_ratio": s.compression,
-                    "reference_lzma_compression_ratio": r.compression,
-                    "compressed_bytes": max_bytes,
-                }
-            )
+            distinct_gates.append((badness(distinct_metric), column, distinct_metric, s, r))
+            text_rows.append(text_column_row(column, k, budget, max_bytes, (s, r)))
             for size, members in zip(s.near.cluster_sizes, s.near.cluster_members, strict=False):
                 cluster_rows.append(
                     {
@@ -552,7 +250,7 @@ class DuplicateCheck(Check):
                 *(
                     info_metric(
                         f"distinct_{n}_ratio",
-                        _ratio(ds.distinct[n - 1][0], dr.distinct[n - 1][0]),
+                        ratio_to_reference(ds.distinct[n - 1][0], dr.distinct[n - 1][0]),
                         reference=1.0,
                         direction="higher_is_better",
                         value_range=(0.0, None),
@@ -570,7 +268,7 @@ class DuplicateCheck(Check):
                 ),
                 info_metric(
                     "lzma_compression_ratio_relative",
-                    _ratio(ds.compression, dr.compression),
+                    ratio_to_reference(ds.compression, dr.compression),
                     reference=1.0,
                     direction="higher_is_better",
                     value_range=(0.0, None),
@@ -602,38 +300,7 @@ class DuplicateCheck(Check):
                     x_label="distinct / total",
                 )
             )
-        if text_rows:
-            text_rows.sort(
-                key=lambda row: (
-                    -(row.get("near_duplicate_share", 0.0) - row.get("reference_near_duplicate_share", 0.0)),
-                    row["column"],
-                )
-            )
-            tables.append(
-                make_table(
-                    "text_columns",
-                    "Text variety per column, most near-duplicated first",
-                    text_rows,
-                    columns=tuple(dict.fromkeys(key for row in text_rows for key in row)),
-                )
-            )
-        if cluster_rows:
-            tables.append(
-                make_table(
-                    "near_duplicate_groups",
-                    "Largest groups of near-duplicate synthetic texts (row numbers only)",
-                    cluster_rows[:EVIDENCE_CAP],
-                )
-            )
-        if opening_rows:
-            opening_rows.sort(key=lambda row: (-row["synthetic_texts"], row["column"], row["opening"]))
-            tables.append(
-                make_table(
-                    "repeated_openings",
-                    "Most repeated openings of synthetic texts (synthetic text, cut; counts only for the reference)",
-                    opening_rows[:EVIDENCE_CAP],
-                )
-            )
+        tables += text_tables(text_rows, cluster_rows, opening_rows)
         return self.result(
             metrics=metrics,
             summary=summary + ".",
@@ -643,37 +310,3 @@ class DuplicateCheck(Check):
             evidence=evidence,
             columns=measured,
         )
-
-
-def _opening_rows(column: str, side: _TextSide, reference: list[str], k: int) -> list[dict[str, Any]]:
-    """The side's most repeated openings (synthetic text, cut) with how many reference texts open alike."""
-    rows: list[dict[str, Any]] = []
-    for opening, count in side.openings.top:
-        shown = opening if len(opening) <= OPENING_CHARS else opening[: OPENING_CHARS - 1] + "…"
-        in_reference = sum(1 for t in reference if t == opening or t.startswith(opening + " "))
-        rows.append(
-            {
-                "column": column,
-                "opening": shown,
-                "synthetic_texts": count,
-                "share_of_sample": count / k,
-                "reference_texts": in_reference,
-            }
-        )
-    return rows
-
-
-def _token_count(normalised: list[str]) -> int:
-    return sum(t.count(" ") + 1 for t in normalised if t)
-
-
-def _byte_count(texts: pd.Series) -> int:
-    return len("\n".join(texts.tolist()).encode("utf-8"))
-
-
-def _badness(metric: Metric) -> float:
-    """How far a gated metric is towards failing: signed excess over the reference / the fail margin."""
-    assert metric.threshold is not None and metric.reference_value is not None
-    margin = abs(metric.threshold - metric.reference_value) or 1e-12
-    sign = 1.0 if metric.direction == "lower_is_better" else -1.0
-    return float(sign * (metric.value - metric.reference_value) / margin)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 from pydantic import Field
 
 from synthaudit.artefacts.tree_features import TreeFeatures
@@ -18,22 +15,37 @@ from synthaudit.check import (
     Need,
     Suite,
     gated_metric,
-    info_metric,
-    make_figure,
-    make_table,
+)
+from synthaudit.checks.fidelity.utility_models import (
+    ModelTask,
+    bootstrap_counts,
+    chance_score,
+    class_labels,
+    fit_model,
+    importances,
+    model_task,
+    predictor,
+    sorted_positions,
+    with_text,
+)
+from synthaudit.checks.fidelity.utility_report import (
+    class_table,
+    importance_by_column,
+    importance_figure,
+    importance_table,
+    score_metrics,
+    skill_metrics,
+    utility_summary,
 )
 from synthaudit.context import AuditContext
-from synthaudit.data.roles import Role
-from synthaudit.result import CheckResult, Metric, Table
-from synthaudit.stats.importance import permutation_drops
+from synthaudit.result import CheckResult, Metric
 from synthaudit.stats.models import (
     ShareRatio,
     SpreadRatio,
-    balanced_accuracy,
-    describe_share_collapse,
     predicted_share_ratio,
     prediction_spread_ratio,
 )
+from synthaudit.stats.weighted_scores import weighted_auc, weighted_macro_f1, weighted_r2
 
 __all__ = [
     "UtilityCheck",
@@ -46,154 +58,12 @@ MIN_TRAIN_ROWS = 20
 """Fewer labelled training rows than this on either side: nothing worth learning; the check skips."""
 MIN_HOLDOUT_ROWS = 20
 """Fewer labelled holdout rows than this: no score worth reporting; the check skips."""
-_BOOTSTRAP_CELLS = 2_000_000
-"""Resamples are processed in chunks of at most this many (resample × row) weights, to bound memory."""
 
 
 # ----------------------------------------------------------------- weighted scores (one per bootstrap row)
-def weighted_auc(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """ROC AUC of ``scores`` for boolean ``labels`` under each row of row ``weights`` (resamples × rows).
-
-    With integer weights (bootstrap counts) each row is the AUC of the resampled data: the chance that a
-    random positive outscores a random negative, ties counting ½. Sorted once, then cumulative sums of
-    negative weights per distinct score, so all resamples cost O(resamples × rows). A resample without
-    both classes gives NaN. Range [0, 1]; 0.5 for uninformative scores.
-    """
-    order = np.argsort(scores, kind="stable")
-    ordered = np.asarray(scores, dtype=np.float64)[order]
-    positive = np.asarray(labels).astype(bool)[order]
-    w = np.asarray(weights, dtype=np.float64)[:, order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    group_pos = np.add.reduceat(w * positive, starts, axis=1)
-    group_neg = np.add.reduceat(w * ~positive, starts, axis=1)
-    below = np.cumsum(group_neg, axis=1) - group_neg
-    wins = (group_pos * (below + 0.5 * group_neg)).sum(axis=1)
-    pairs = group_pos.sum(axis=1) * group_neg.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(pairs > 0, wins / np.where(pairs > 0, pairs, 1.0), np.nan)
-
-
-def weighted_macro_f1(predicted: np.ndarray, truth: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
-    """Macro-averaged F1 of class codes ``predicted`` against ``truth`` under each row of ``weights``.
-
-    F1 of a class is ``2·TP / (2·TP + FP + FN)``; the macro average runs over the classes present in the
-    (weighted) truth, as ``sklearn.metrics.f1_score(..., labels=<classes in truth>, average="macro")``.
-    Range [0, 1]; 1 when every prediction is right.
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    eye = np.eye(n_classes, dtype=np.float64)
-    true_hot = eye[truth]
-    predicted_hot = eye[predicted]
-    true_count = w @ true_hot
-    predicted_count = w @ predicted_hot
-    hits = w @ (true_hot * predicted_hot)
-    present = true_count > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(present, 2.0 * hits / np.where(present, true_count + predicted_count, 1.0), 0.0)
-        return np.asarray(f1.sum(axis=1) / present.sum(axis=1), dtype=np.float64)
-
-
-def weighted_r2(predicted: np.ndarray, truth: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Coefficient of determination ``1 − SS_res / SS_tot`` under each row of ``weights``.
-
-    Range (−∞, 1]; 1 for perfect predictions, 0 for predicting the (weighted) mean; NaN when the weighted
-    truth is constant.
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    centre = float(np.mean(truth))
-    y = np.asarray(truth, dtype=np.float64) - centre
-    residual = w @ (y - (np.asarray(predicted, dtype=np.float64) - centre)) ** 2
-    total_weight = w.sum(axis=1)
-    total = w @ (y * y) - (w @ y) ** 2 / total_weight
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 1e-12 * np.maximum(w @ (y * y), 1e-300), 1.0 - residual / total, np.nan)
 
 
 # ----------------------------------------------------------------- the task
-@dataclass(frozen=True)
-class _Task:
-    """How the target is encoded and scored."""
-
-    kind: str  # "binary" | "multiclass" | "regression"
-    score_name: str
-    classes: tuple[str, ...] = ()
-
-    def encode(self, values: pd.Series) -> np.ndarray:
-        if self.kind == "regression":
-            return values.to_numpy(dtype=np.float64)
-        labels = values.astype(str)
-        if self.kind == "binary":
-            return (labels == self.classes[0]).to_numpy().astype(np.int64)
-        return pd.Categorical(labels, categories=list(self.classes)).codes.astype(np.int64)
-
-    @property
-    def value_range(self) -> tuple[float | None, float | None]:
-        return (None, 1.0) if self.kind == "regression" else (0.0, 1.0)
-
-    def scores(self, predictions: np.ndarray, truth: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        if self.kind == "binary":
-            return weighted_auc(predictions, truth, weights)
-        if self.kind == "multiclass":
-            return weighted_macro_f1(predictions.astype(np.int64), truth, weights, len(self.classes))
-        return weighted_r2(predictions, truth, weights)
-
-    def score(self, predictions: np.ndarray, truth: np.ndarray) -> float:
-        return float(self.scores(predictions, truth, np.ones((1, len(truth))))[0])
-
-    def decisions(self, predictions: np.ndarray) -> np.ndarray:
-        """Class codes a classifier's predictions amount to (binary: probability of the positive label > ½)."""
-        if self.kind == "binary":
-            return (np.asarray(predictions, dtype=np.float64) > 0.5).astype(np.int64)
-        return np.asarray(predictions).astype(np.int64)
-
-    @property
-    def n_classes(self) -> int:
-        return 2 if self.kind == "binary" else len(self.classes)
-
-
-class _Constant:
-    """A model for a training side whose target holds a single value: it always predicts that value."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def predict(self, features: np.ndarray) -> np.ndarray:
-        return np.full(len(features), self.value)
-
-
-def _predictor(model: Any, task: _Task) -> Callable[[np.ndarray], np.ndarray]:
-    """What the score needs: the positive class's probability (binary), a class code, or a number."""
-    if isinstance(model, _Constant) or task.kind != "binary":
-        return lambda features: np.asarray(model.predict(features))
-    return lambda features: np.asarray(model.predict_proba(features)[:, 1])
-
-
-def _fit(features: np.ndarray, target: np.ndarray, task: _Task, categorical: np.ndarray, params: Any, seed: int) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-
-    if len(np.unique(target)) < 2:
-        return _Constant(float(target[0]))
-    kwargs = {
-        "max_iter": params.max_iter,
-        "learning_rate": params.learning_rate,
-        "early_stopping": False,
-        "categorical_features": categorical if categorical.any() else None,
-        "random_state": seed,
-    }
-    if task.kind == "regression":
-        return HistGradientBoostingRegressor(**kwargs).fit(features, target)
-    return HistGradientBoostingClassifier(**kwargs).fit(features, target)
-
-
-def _bootstrap_weights(rng: np.random.Generator, n: int, resamples: int) -> list[np.ndarray]:
-    """Bootstrap resample counts (resamples × n), in chunks bounded by ``_BOOTSTRAP_CELLS``."""
-    chunk = max(1, _BOOTSTRAP_CELLS // max(n, 1))
-    out = []
-    for start in range(0, resamples, chunk):
-        size = min(chunk, resamples - start)
-        draws = rng.integers(0, n, size=(size, n)) + (np.arange(size) * n)[:, None]
-        out.append(np.bincount(draws.ravel(), minlength=size * n).reshape(size, n))
-    return out
 
 
 class UtilityCheck(Check):
@@ -319,7 +189,7 @@ class UtilityCheck(Check):
         real = ctx.real[ctx.real[target].notna()]
         synth = ctx.synth[ctx.synth[target].notna()]
         holdout = holdout[holdout[target].notna()]
-        task = _task(ctx, real[target], synth[target], holdout[target])
+        task = model_task(ctx, real[target], synth[target], holdout[target])
         n_train = min(len(real), len(synth))
         if not ctx.full:
             n_train = min(n_train, p.max_train_rows)
@@ -330,10 +200,10 @@ class UtilityCheck(Check):
 
         rng = ctx.rng(self.name)
         seed = int(rng.integers(2**31 - 1))
-        real = real.iloc[_positions(rng, len(real), n_train)]
-        synth = synth.iloc[_positions(rng, len(synth), n_train)]
+        real = real.iloc[sorted_positions(rng, len(real), n_train)]
+        synth = synth.iloc[sorted_positions(rng, len(synth), n_train)]
         if not ctx.full:
-            holdout = holdout.iloc[_positions(rng, len(holdout), p.max_holdout_rows)]
+            holdout = holdout.iloc[sorted_positions(rng, len(holdout), p.max_holdout_rows)]
         y_real, y_synth, y_holdout = task.encode(real[target]), task.encode(synth[target]), task.encode(holdout[target])
         if len(np.unique(y_real)) < 2:
             return self.skip(f"the real data's target {target!r} holds a single value: nothing to predict")
@@ -342,18 +212,18 @@ class UtilityCheck(Check):
 
         encoder = TreeFeatures.fit(real, features, ctx.roles, p.max_categories)
         sides = {"real": real, "synthetic": synth, "holdout": holdout}
-        x = {key: _with_text(ctx, key, encoder.transform(frame), frame, text) for key, frame in sides.items()}
+        x = {key: with_text(ctx, key, encoder.transform(frame), frame, text) for key, frame in sides.items()}
         categorical = np.concatenate([encoder.categorical, np.zeros(x["real"].shape[1] - len(features), dtype=bool)])
         x_holdout = x["holdout"]
-        real_model = _fit(x["real"], y_real, task, categorical, p, seed)
-        synth_model = _fit(x["synthetic"], y_synth, task, categorical, p, seed)
-        predict_real, predict_synth = _predictor(real_model, task), _predictor(synth_model, task)
+        real_model = fit_model(x["real"], y_real, task, categorical, p, seed)
+        synth_model = fit_model(x["synthetic"], y_synth, task, categorical, p, seed)
+        predict_real, predict_synth = predictor(real_model, task), predictor(synth_model, task)
         pred_real, pred_synth = predict_real(x_holdout), predict_synth(x_holdout)
         trtr, tstr = task.score(pred_real, y_holdout), task.score(pred_synth, y_holdout)
         if not (np.isfinite(trtr) and np.isfinite(tstr)):
             return self.skip(f"the holdout's target {target!r} is constant: {task.score_name} is undefined")
 
-        resamples = _bootstrap_weights(rng, len(y_holdout), p.bootstrap_resamples)
+        resamples = bootstrap_counts(rng, len(y_holdout), p.bootstrap_resamples)
         differences = [
             task.scores(pred_synth, y_holdout, weights) - task.scores(pred_real, y_holdout, weights)
             for weights in resamples
@@ -364,7 +234,7 @@ class UtilityCheck(Check):
         collapse = self._collapse(task, pred_real, pred_synth, resamples, n_train)
         del resamples
 
-        chance = self._chance(task, y_real, y_holdout)
+        chance = chance_score(task, y_real, y_holdout)
         # Permutation importance per column: a text column's features are shuffled together, through a
         # stand-in column of holdout positions that the predictors expand back into the text's features.
         blocks = [x_holdout[:, len(features) :]]
@@ -373,7 +243,7 @@ class UtilityCheck(Check):
         def expand(f: np.ndarray) -> np.ndarray:
             return np.hstack([f[:, : len(features)], blocks[0][f[:, len(features)].astype(np.int64)]])
 
-        importance, importance_rows = self._importances(
+        importance, importance_rows = importances(
             task,
             (lambda f: predict_real(expand(f))) if text else predict_real,
             (lambda f: predict_synth(expand(f))) if text else predict_synth,
@@ -384,144 +254,19 @@ class UtilityCheck(Check):
             seed,
             ctx.full,
         )
-        high = 1.0 if task.kind != "regression" else None
-        metrics: list[Metric] = [
-            gated_metric(
-                "tstr_minus_trtr",
-                value=tstr - trtr,
-                reference=0.0,
-                standard_error=se,
-                margin=p.gap_margin,
-                direction="higher_is_better",
-                value_range=(-1.0, 1.0) if high is not None else (None, None),
-                description=(
-                    f"holdout {task.score_name} of a model trained on synthetic rows minus that of one trained on as "
-                    f"many real rows ({n_train}); SE from a paired bootstrap of the holdout ({se:.4f})"
-                ),
-            ),
-            info_metric(
-                "tstr_score",
-                tstr,
-                reference=trtr,
-                direction="higher_is_better",
-                value_range=task.value_range,
-                description=f"holdout {task.score_name} of the synthetic-trained model (reference: real-trained)",
-            ),
-            info_metric(
-                "trtr_score",
-                trtr,
-                direction="higher_is_better",
-                value_range=task.value_range,
-                description=f"holdout {task.score_name} of the real-trained model",
-            ),
-        ]
-        labels = _class_labels(task, real[target], synth[target], holdout[target])
+        metrics = score_metrics(task, (tstr, trtr), se, n_train, p.gap_margin)
+        labels = class_labels(task, real[target], synth[target], holdout[target])
         collapse_metric = self._collapse_metric(collapse, labels, n_train) if collapse is not None else None
         if collapse_metric is not None:
             metrics.append(collapse_metric)
-        if task.kind != "regression":
-            decided_real, decided_synth = task.decisions(pred_real), task.decisions(pred_synth)
-            ones = np.ones((1, len(y_holdout)))
-            metrics.append(
-                info_metric(
-                    "tstr_balanced_accuracy",
-                    float(balanced_accuracy(decided_synth, y_holdout, ones, task.n_classes)[0]),
-                    reference=float(balanced_accuracy(decided_real, y_holdout, ones, task.n_classes)[0]),
-                    direction="higher_is_better",
-                    value_range=(0.0, 1.0),
-                    description=(
-                        "holdout balanced accuracy (mean recall over the classes) of the synthetic-trained model's "
-                        f"predicted classes (reference: the real-trained model's); a one-class model scores "
-                        f"{1 / max(len(np.unique(y_holdout)), 1):.2f}"
-                    ),
-                )
-            )
-        if trtr - chance > 1e-9:
-            metrics.append(
-                info_metric(
-                    "relative_utility",
-                    (tstr - chance) / (trtr - chance),
-                    reference=1.0,
-                    direction="higher_is_better",
-                    description=(
-                        f"(TSTR − chance) / (TRTR − chance), chance {task.score_name} {chance:.3f}: the share of the "
-                        "real-trained model's skill the synthetic-trained model keeps"
-                    ),
-                )
-            )
-        correlation = _rank_correlation(importance["real_model"].to_numpy(), importance["synthetic_model"].to_numpy())
-        if correlation is not None:
-            metrics.append(
-                info_metric(
-                    "importance_rank_correlation",
-                    correlation,
-                    reference=1.0,
-                    direction="higher_is_better",
-                    value_range=(-1.0, 1.0),
-                    description="Spearman correlation of the two models' permutation importances over the columns",
-                )
-            )
+        metrics.extend(skill_metrics(task, (pred_real, pred_synth), y_holdout, (tstr, trtr, chance), importance))
 
-        rows = [
-            {
-                "column": str(column),
-                "role": ctx.roles.get(str(column), Role.TEXT).value,
-                "importance_real_model": float(on_real),
-                "importance_synthetic_model": float(on_synth),
-                "difference": float(on_real - on_synth),
-            }
-            for column, on_real, on_synth in zip(
-                importance.index,
-                importance["real_model"].to_numpy(),
-                importance["synthetic_model"].to_numpy(),
-                strict=True,
-            )
-        ]
-        shown = rows[:15]
-        figures = [
-            make_figure(
-                "bars",
-                f"Permutation importance (drop in holdout {task.score_name}) by training data",
-                {
-                    "categories": [r["column"] for r in shown],
-                    "series": {
-                        "trained on real": [r["importance_real_model"] for r in shown],
-                        "trained on synthetic": [r["importance_synthetic_model"] for r in shown],
-                    },
-                },
-                x_label="column",
-                y_label=f"drop in {task.score_name}",
-            )
-        ]
-        gates = [m for m in metrics if m.gating]
-        verdict = (
-            "beyond"
-            if any(m.passed is False for m in gates)
-            else ("past the warn threshold of" if any(m.warned for m in gates) else "within")
-        )
-        gate = metrics[0]
-        summary = (
-            f"Trained on synthetic rows, the model scores {task.score_name} {tstr:.3f} on the holdout; trained on as "
-            f"many real rows, {trtr:.3f} (difference {tstr - trtr:+.3f}, fail below {gate.threshold:+.3f})"
-        )
-        if collapse_metric is not None and collapse is not None:
-            clause = self._collapse_clause(task, collapse, labels, collapse_metric)
-            if collapse_metric.passed is False:
-                summary = f"The synthetic-trained model is degenerate: {clause}. {summary}"
-            else:
-                summary = f"{summary}; {clause}"
-        summary = f"{summary} — {verdict} the thresholds."
-        tables = [
-            make_table(
-                "feature_importance",
-                "Permutation importance of each column for the real- and the synthetic-trained model, "
-                "largest disagreement first",
-                rows,
-                columns=("column", "role", "importance_real_model", "importance_synthetic_model", "difference"),
-            )
-        ]
+        rows = importance_by_column(ctx, importance)
+        figures = [importance_figure(task, rows)]
+        summary = utility_summary(task, (tstr, trtr), metrics, collapse, (collapse_metric, labels))
+        tables = [importance_table(rows)]
         if isinstance(collapse, ShareRatio):
-            tables.append(_class_table(collapse, labels, y_holdout))
+            tables.append(class_table(collapse, labels, y_holdout))
         return self.result(
             metrics=metrics,
             summary=summary,
@@ -545,7 +290,7 @@ class UtilityCheck(Check):
         )
 
     def _collapse(
-        self, task: _Task, pred_real: np.ndarray, pred_synth: np.ndarray, resamples: list[np.ndarray], n_train: int
+        self, task: ModelTask, pred_real: np.ndarray, pred_synth: np.ndarray, resamples: list[np.ndarray], n_train: int
     ) -> ShareRatio | SpreadRatio | None:
         """The synthetic-trained model's predictions against the real-trained model's (``None``: not measurable)."""
         p = self.params
@@ -595,132 +340,3 @@ class UtilityCheck(Check):
                 f"{collapse.se_training:.4f} (binomial approximation for {n_train} training rows)"
             ),
         )
-
-    @staticmethod
-    def _collapse_clause(
-        task: _Task, collapse: ShareRatio | SpreadRatio, labels: tuple[str, ...], metric: Metric
-    ) -> str:
-        if isinstance(collapse, SpreadRatio):
-            if collapse.candidate_sd == 0.0:
-                text = (
-                    "it predicts a constant (the real-trained model's predictions vary, "
-                    f"SD {collapse.reference_sd:.4g})"
-                )
-            else:
-                text = (
-                    f"the synthetic-trained model's predictions vary {collapse.value:.2f} times as much as the "
-                    f"real-trained one's (SD {collapse.candidate_sd:.4g} vs {collapse.reference_sd:.4g})"
-                )
-            return f"{text}, fail below {metric.threshold:.2f}"
-        text = describe_share_collapse(
-            collapse,
-            labels,
-            candidate="it" if metric.passed is False else "the synthetic-trained model",
-            reference="the real-trained model",
-            rows="holdout rows",
-        )
-        return f"{text}; predicted-class share ratio {collapse.value:.3f}, fail below {metric.threshold:.2f}"
-
-    @staticmethod
-    def _chance(task: _Task, y_real: np.ndarray, y_holdout: np.ndarray) -> float:
-        if task.kind == "binary":
-            return 0.5
-        if task.kind == "regression":
-            return 0.0
-        majority = int(np.bincount(y_real, minlength=len(task.classes)).argmax())
-        return task.score(np.full(len(y_holdout), majority), y_holdout)
-
-    @staticmethod
-    def _importances(
-        task: _Task,
-        predict_real: Callable[[np.ndarray], np.ndarray],
-        predict_synth: Callable[[np.ndarray], np.ndarray],
-        x: np.ndarray,
-        y: np.ndarray,
-        columns: tuple[str, ...],
-        params: Any,
-        seed: int,
-        full: bool,
-    ) -> tuple[pd.DataFrame, int]:
-        rng = np.random.default_rng(seed)
-        if not full and len(y) > params.importance_rows:
-            keep = _positions(rng, len(y), params.importance_rows)
-            x, y = x[keep], y[keep]
-        frame = pd.DataFrame(index=list(columns))
-        for label, predict in (("real_model", predict_real), ("synthetic_model", predict_synth)):
-            drops = permutation_drops(
-                predict, task.score, x, y, repeats=params.importance_repeats, rng=np.random.default_rng(seed)
-            )
-            frame[label] = np.nan_to_num(drops.mean(axis=1))
-        frame["gap"] = (frame["real_model"] - frame["synthetic_model"]).abs()
-        frame["order"] = np.arange(len(columns))
-        frame = frame.sort_values(["gap", "order"], ascending=[False, True], kind="stable")
-        return frame.drop(columns=["gap", "order"]), len(y)
-
-
-def _with_text(ctx: AuditContext, key: str, x: np.ndarray, rows: pd.DataFrame, text: tuple[str, ...]) -> np.ndarray:
-    """``x`` (the tabular features of ``rows`` of frame ``key``) joined with each text column's features."""
-    if not text:
-        return x
-    positions = ctx.frame(key).index.get_indexer(rows.index)
-    return np.hstack([x, *(ctx.text_features(column, key)[positions] for column in text)])
-
-
-def _task(ctx: AuditContext, real: pd.Series, synth: pd.Series, holdout: pd.Series) -> _Task:
-    """Binary (AUC of the positive label), multiclass (macro-F1) or regression (R²), from the aligned data."""
-    if ctx.data.task == "regression" and ctx.roles.get(str(real.name)) is Role.NUMERIC:
-        return _Task("regression", "R²")
-    positive = ctx.data.positive_label
-    if positive is not None:
-        return _Task("binary", f"ROC AUC (positive label {positive!r})", (positive,))
-    classes = sorted(set(real.astype(str)) | set(synth.astype(str)) | set(holdout.astype(str)))
-    return _Task("multiclass", "macro-F1", tuple(classes))
-
-
-def _class_labels(task: _Task, real: pd.Series, synth: pd.Series, holdout: pd.Series) -> tuple[str, ...]:
-    """The label of each class code (binary: code 0 is every label but the positive one)."""
-    if task.kind == "regression":
-        return ()
-    if task.kind == "multiclass":
-        return task.classes
-    positive = task.classes[0]
-    others = sorted((set(real.astype(str)) | set(synth.astype(str)) | set(holdout.astype(str))) - {positive})
-    return (others[0] if len(others) == 1 else f"not {positive}", positive)
-
-
-def _class_table(collapse: ShareRatio, labels: tuple[str, ...], y_holdout: np.ndarray) -> Table:
-    truth = np.bincount(y_holdout, minlength=len(labels)) / max(len(y_holdout), 1)
-    rows = [
-        {
-            "class": label,
-            "holdout_share": float(truth[code]),
-            "predicted_share_real_model": collapse.reference_shares[code],
-            "predicted_share_synthetic_model": collapse.candidate_shares[code],
-            "dominant_for_synthetic_model": code == collapse.dominant,
-        }
-        for code, label in enumerate(labels)
-    ]
-    rows.sort(key=lambda r: r["predicted_share_synthetic_model"] - r["predicted_share_real_model"])
-    return make_table(
-        "predicted_classes",
-        "Share of holdout rows each model assigns to each class, most under-predicted by the synthetic-trained "
-        "model first",
-        rows,
-    )
-
-
-def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float | None:
-    """Spearman correlation, or ``None`` when undefined (fewer than 3 values, or a constant side)."""
-    from scipy.stats import spearmanr
-
-    if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return None
-    value = float(spearmanr(a, b).statistic)
-    return value if np.isfinite(value) else None
-
-
-def _positions(rng: np.random.Generator, size: int, n: int) -> np.ndarray:
-    """``n`` sorted positions out of ``size`` (all of them when ``n`` is not smaller)."""
-    if n >= size:
-        return np.arange(size)
-    return np.sort(rng.choice(size, size=n, replace=False))

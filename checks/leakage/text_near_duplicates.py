@@ -14,8 +14,6 @@ seed), cached on the audit context per column and frame and shared with ``divers
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
@@ -24,12 +22,7 @@ from pydantic import Field, model_validator
 
 from synthaudit.artefacts.minhash import (
     ShingleKind,
-    ShingleSets,
-    band_keys,
     normalise_texts,
-    pair_jaccard,
-    rolling,
-    segment_positions,
     sorted_unique,
     word_units,
 )
@@ -44,10 +37,20 @@ from synthaudit.check import (
     make_figure,
     make_table,
 )
+from synthaudit.checks.leakage.near_copy_scoring import Outcome, method_outcome
+from synthaudit.checks.leakage.text_overlap import (
+    LshIndex,
+    best_jaccard,
+    is_member,
+    ngram_fraction,
+    ngram_overlap,
+    ngram_set,
+    ngram_size,
+    text_hashes,
+)
 from synthaudit.context import AuditContext
 from synthaudit.neighbours import raw_search
 from synthaudit.result import CheckResult, Metric
-from synthaudit.stats.proportions import pooled_difference_se_counts
 
 __all__ = [
     "TextNearDuplicateCheck",
@@ -61,8 +64,6 @@ EVIDENCE_CAP = 20
 MIN_TEXTS = 10
 """Fewer non-empty texts than this on a side, and a column is not compared."""
 
-_QUERY_CHUNK = 20_000
-"""Query texts looked up in the LSH index at a time."""
 _METHOD_LABELS = {
     "exact": "exact copy (after normalisation)",
     "jaccard": "MinHash-LSH shingle Jaccard",
@@ -72,187 +73,6 @@ _METHOD_LABELS = {
 
 _METHOD_NAMES = {"exact": "exact", "jaccard": "MinHash", "ngram": "n-gram", "embedding": "embeddings"}
 """How each method is named in the result's ``columns``."""
-
-
-def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    """Whether each value occurs in ``sorted_set`` (sorted, unique)."""
-    if len(sorted_set) == 0 or len(values) == 0:
-        return np.zeros(len(values), dtype=bool)
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    pos = np.minimum(np.searchsorted(sorted_set, ordered), len(sorted_set) - 1)
-    out = np.empty(len(values), dtype=bool)
-    out[order] = sorted_set[pos] == ordered
-    return out
-
-
-def _text_hashes(texts: pd.Series) -> np.ndarray:
-    """A deterministic 64-bit hash of each (normalised) text."""
-    return pd.util.hash_array(texts.to_numpy(dtype=object))
-
-
-# ----------------------------------------------------------------- LSH lookups
-@dataclass
-class _LshIndex:
-    """Base texts' MinHash signatures and, per band, their keys sorted for lookup."""
-
-    texts: Sequence[str]
-    kind: ShingleKind
-    k: int
-    bands: int
-    signatures: np.ndarray
-    sorted_keys: np.ndarray = field(init=False)
-    order: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        keys = band_keys(self.signatures, self.bands)
-        self.order = np.argsort(keys, axis=1, kind="stable")
-        self.sorted_keys = np.take_along_axis(keys, self.order, axis=1)
-
-    def candidates(self, keys: np.ndarray, max_bucket: int) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct (query, base) pairs sharing a band key; at most ``max_bucket`` base texts per bucket."""
-        n_base = len(self.signatures)
-        codes = []
-        for band in range(self.bands):
-            low = np.searchsorted(self.sorted_keys[band], keys[band], side="left")
-            high = np.searchsorted(self.sorted_keys[band], keys[band], side="right")
-            counts = np.minimum(high - low, max_bucket)
-            query = np.repeat(np.arange(keys.shape[1], dtype=np.int64), counts)
-            base = self.order[band][segment_positions(low, counts)]
-            codes.append(query * n_base + base)
-        unique = sorted_unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
-        return unique // max(n_base, 1), unique % max(n_base, 1)
-
-
-def best_jaccard(
-    queries: Sequence[str],
-    signatures: np.ndarray,
-    index: _LshIndex,
-    *,
-    max_bucket: int,
-    verify_top: int,
-) -> np.ndarray:
-    """Per query text, the largest exact Jaccard over its LSH candidates among the base texts (0 when none).
-
-    ``signatures`` are the queries' MinHash signatures (as many permutations as the index's). Candidates
-    share all rows of at least one band; each query's ``verify_top`` candidates with the highest estimated
-    Jaccard are verified exactly.
-    """
-    best = np.zeros(len(queries), dtype=np.float64)
-    for start in range(0, len(queries), _QUERY_CHUNK):
-        chunk = queries[start : start + _QUERY_CHUNK]
-        chunk_signatures = signatures[start : start + _QUERY_CHUNK]
-        qi, bi = index.candidates(band_keys(chunk_signatures, index.bands), max_bucket)
-        if len(qi) == 0:
-            continue
-        estimate = np.empty(len(qi), dtype=np.float64)
-        for s in range(0, len(qi), 100_000):
-            estimate[s : s + 100_000] = np.mean(
-                chunk_signatures[qi[s : s + 100_000]] == index.signatures[bi[s : s + 100_000]], axis=1
-            )
-        order = np.lexsort((-estimate, qi))
-        qi, bi = qi[order], bi[order]
-        first = np.searchsorted(qi, qi, side="left")
-        keep = np.arange(len(qi)) - first < verify_top
-        qi, bi = qi[keep], bi[keep]
-        queries_used = sorted_unique(qi)
-        bases_used = sorted_unique(bi)
-        query_sets = ShingleSets.build([chunk[i] for i in queries_used], index.kind, index.k)
-        base_sets = ShingleSets.build([index.texts[i] for i in bases_used], index.kind, index.k)
-        scores = pair_jaccard(query_sets, base_sets, np.searchsorted(queries_used, qi), np.searchsorted(bases_used, bi))
-        np.maximum.at(best, start + qi, scores)
-    return best
-
-
-# ----------------------------------------------------------------- n-gram overlap
-def ngram_size(base_token_counts: np.ndarray, longest: int = 13, shortest: int = 5) -> int:
-    """``min(longest, max(shortest, median token count // 2))``: long n-grams, shorter for short texts."""
-    median = float(np.median(base_token_counts)) if len(base_token_counts) else 0.0
-    return int(min(longest, max(shortest, int(median // 2))))
-
-
-def _ngram_set(units: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
-    hashes, _ = rolling(units, lengths, n, pad=False)
-    return sorted_unique(hashes)
-
-
-def _ngram_fraction(units: np.ndarray, lengths: np.ndarray, n: int, base_set: np.ndarray) -> np.ndarray:
-    hashes, counts = rolling(units, lengths, n, pad=False)
-    owner = np.repeat(np.arange(len(lengths)), counts)
-    hits = np.bincount(owner[_member(hashes, base_set)], minlength=len(lengths))
-    return np.where(counts > 0, hits / np.maximum(counts, 1), 0.0)
-
-
-def ngram_overlap(queries: Sequence[str], base: Sequence[str], n: int) -> np.ndarray:
-    """Share of each query's word ``n``-grams that occur verbatim in some base text (0 without n-grams).
-
-    Texts are expected normalised; a query with fewer than ``n`` words has no n-gram and scores 0.
-    """
-    base_units, base_lengths = word_units(base)
-    units, lengths = word_units(queries)
-    return _ngram_fraction(units, lengths, n, _ngram_set(base_units, base_lengths, n))
-
-
-# ----------------------------------------------------------------- scoring against the reference
-
-
-@dataclass
-class _Outcome:
-    """One method on one column: shares of near-duplicates and what the verdict needs."""
-
-    column: str
-    method: str
-    syn_share: float
-    ref_share: float
-    cutoff: float | None
-    n_syn: int
-    n_ref: int
-    se: float
-    flagged_rows: np.ndarray
-    fail_delta: float = 0.0
-
-    @property
-    def severity(self) -> float:
-        """Excess over the reference in units of the fail margin (≥ 1 fails)."""
-        return (self.syn_share - self.ref_share) / self.fail_delta if self.fail_delta > 0 else 0.0
-
-
-def _above(scores: np.ndarray, cutoff: float) -> np.ndarray:
-    """Scores past the cut-off; when the cut-off is the top score (1), scores at the top count."""
-    if cutoff >= 1.0 - 1e-6:
-        return scores >= 1.0 - 1e-6
-    return scores > cutoff
-
-
-def _outcome(
-    column: str,
-    method: str,
-    syn: tuple[np.ndarray, np.ndarray, np.ndarray],
-    ref: tuple[np.ndarray, np.ndarray],
-    quantile: float,
-    margin: Margin,
-) -> _Outcome:
-    """Share of candidate texts that are not exact copies and score past the reference's quantile."""
-    syn_scores, syn_exact, syn_rows = syn
-    ref_scores, ref_exact = ref
-    if method == "exact":
-        cutoff = None
-        syn_flag, ref_flag = syn_exact, ref_exact
-        order = np.arange(len(syn_flag))
-    else:
-        near = ref_scores[~ref_exact]
-        cutoff = float(np.quantile(near, quantile)) if len(near) else 1.0
-        syn_flag = ~syn_exact & _above(syn_scores, cutoff)
-        ref_flag = ~ref_exact & _above(ref_scores, cutoff)
-        order = np.argsort(-syn_scores, kind="stable")
-    x_syn, x_ref = int(syn_flag.sum()), int(ref_flag.sum())
-    se = pooled_difference_se_counts(x_syn, len(syn_flag), x_ref, len(ref_flag))
-    flagged = syn_rows[order[syn_flag[order]]]
-    out = _Outcome(
-        column, method, x_syn / len(syn_flag), x_ref / len(ref_flag), cutoff, len(syn_flag), len(ref_flag), se, flagged
-    )
-    out.fail_delta = max(margin.fail_floor, margin.fail_se * se)
-    return out
 
 
 # ----------------------------------------------------------------- the check
@@ -354,7 +174,7 @@ class TextNearDuplicateCheck(Check):
             embedding_note = "turned off (use_embeddings: false)"
         elif ctx.embeddings_unavailable:
             embedding_note = ctx.embeddings_unavailable
-        outcomes: list[_Outcome] = []
+        outcomes: list[Outcome] = []
         contamination: dict[str, tuple[float, float]] = {}
         sizes: dict[str, int] = {}
         for column in ctx.data.text:
@@ -476,7 +296,7 @@ class TextNearDuplicateCheck(Check):
 
     def _column(
         self, ctx: AuditContext, column: str, embed: bool, sizes: dict[str, int]
-    ) -> tuple[list[_Outcome], tuple[float, float]] | None:
+    ) -> tuple[list[Outcome], tuple[float, float]] | None:
         p = self.params
         keys = {"base": "base", "synthetic": "synthetic_candidate", "reference": "reference_candidate"}
         values = {
@@ -497,18 +317,18 @@ class TextNearDuplicateCheck(Check):
         sizes[f"{column}.base_texts"] = len(base)
         sizes[f"{column}.synthetic_texts"] = len(sides["synthetic"])
         sizes[f"{column}.reference_texts"] = len(sides["reference"])
-        base_hashes = _text_hashes(base)
+        base_hashes = text_hashes(base)
         base_set = sorted_unique(base_hashes)
         first = ~pd.Series(base_hashes).duplicated().to_numpy()
         distinct = base[first].tolist()
-        index = _LshIndex(distinct, kind, k, p.bands, base_signatures[first])
+        index = LshIndex(distinct, kind, k, p.bands, base_signatures[first])
         base_units, base_lengths = word_units(distinct)
         n = ngram_size(base_lengths, p.max_ngram, p.min_ngram)
-        ngrams = _ngram_set(base_units, base_lengths, n)
+        ngrams = ngram_set(base_units, base_lengths, n)
         scores: dict[str, dict[str, np.ndarray]] = {}
         exact: dict[str, np.ndarray] = {}
         for side, texts in sides.items():
-            exact[side] = _member(_text_hashes(texts), base_set)
+            exact[side] = is_member(text_hashes(texts), base_set)
             jaccard = np.zeros(len(texts))
             rest = np.flatnonzero(~exact[side])
             jaccard[rest] = best_jaccard(
@@ -522,11 +342,11 @@ class TextNearDuplicateCheck(Check):
             scores[side] = {
                 "exact": exact[side].astype(np.float64),
                 "jaccard": jaccard,
-                "ngram": _ngram_fraction(units, lengths, n, ngrams),
+                "ngram": ngram_fraction(units, lengths, n, ngrams),
             }
         rows = sides["synthetic"].index.to_numpy()
         outcomes = [
-            _outcome(
+            method_outcome(
                 column,
                 method,
                 (scores["synthetic"][method], exact["synthetic"], rows),
@@ -546,7 +366,7 @@ class TextNearDuplicateCheck(Check):
 
     def _embedding_outcome(
         self, ctx: AuditContext, column: str, base_set: np.ndarray, sizes: dict[str, int]
-    ) -> _Outcome:
+    ) -> Outcome:
         p = self.params
         _, base_vectors = ctx.text_embeddings(column, "base")
         found = {}
@@ -557,12 +377,12 @@ class TextNearDuplicateCheck(Check):
             similarity, _ = raw_search(base_vectors, vectors[keep], 1, inner_product=True)
             found[side] = (
                 similarity[:, 0].astype(np.float64),
-                _member(_text_hashes(texts[keep]), base_set),
+                is_member(text_hashes(texts[keep]), base_set),
                 rows[keep],
             )
             sizes[f"{column}.embedded_{side}_texts"] = int(keep.sum())
         sizes[f"{column}.embedded_base_texts"] = len(base_vectors)
-        return _outcome(
+        return method_outcome(
             column,
             "embedding",
             found["synthetic"],

@@ -244,13 +244,13 @@ def test_running_out_of_memory_outside_a_check_exits_2_with_a_hint(
 ) -> None:
     from typer.testing import CliRunner
 
-    import synthaudit.api
+    import synthaudit.engine.local
     from synthaudit.cli import app
 
     def exhausted(*args: object, **kwargs: object) -> None:
         raise MemoryError
 
-    monkeypatch.setattr(synthaudit.api, "load_table", exhausted)
+    monkeypatch.setattr(synthaudit.engine.local, "load_table", exhausted)  # the engine reads the inputs
     real, synth = _frames()
     real.to_csv(tmp_path / "real.csv", index=False)
     synth.to_csv(tmp_path / "synth.csv", index=False)

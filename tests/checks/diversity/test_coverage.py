@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from synthaudit.check_result import check_to_dict
 from synthaudit.checks.diversity.coverage import CoverageCheck, absence_probability, tail_shares
-from synthaudit.result import Status, _check_to_dict
+from synthaudit.result import Status
 from synthaudit.testing import check_contract
 from tests.conftest import make_context
 
@@ -112,7 +113,7 @@ def test_rare_absent_categories_are_counted_not_named():
     row = result.tables[0].rows[0]
     assert row["absent_expected"] == 1
     assert row["absent_expected_shown"] == [] and row["absent_expected_suppressed"] == 1
-    assert "zeta-rare" not in json.dumps(_check_to_dict(result))
+    assert "zeta-rare" not in json.dumps(check_to_dict(result))
 
 
 def test_coverage_skips_without_comparable_columns():

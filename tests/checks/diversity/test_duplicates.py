@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from synthaudit.artefacts.minhash import normalise_texts, shingle_hashes, signatures
 from synthaudit.checks.diversity.duplicates import (
     DuplicateCheck,
-    _token_ids,
     compression_ratio,
     distinct_n,
     duplicate_rate,
     near_duplicate_clusters,
 )
+from synthaudit.checks.diversity.text_variety import token_ids as _token_ids
 from synthaudit.result import Status
 from synthaudit.testing import check_contract
 from tests.conftest import draw_disjoint, make_context

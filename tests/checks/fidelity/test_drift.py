@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from synthaudit.check import Margin
 from synthaudit.checks.fidelity.drift import (
     ColumnDriftCheck,
-    _category_codes,
-    _ColumnTest,
+    ColumnTest,
     column_drift,
     null_drift_probability,
     share_difference_standard_error,
 )
+from synthaudit.checks.fidelity.drift_tests import category_codes
 from synthaudit.result import Status
 from synthaudit.testing import check_contract
 from tests.conftest import make_context, set_constant, shift_marginal
@@ -158,12 +158,12 @@ def test_drift_is_quiet_and_deterministic(adult_split, capfd):
 
 HASH_SEED_SCRIPT = """
 import numpy as np, pandas as pd
-from synthaudit.checks.fidelity.drift import _ColumnTest, column_drift
+from synthaudit.checks.fidelity.drift import ColumnTest, column_drift
 rng = np.random.default_rng(0)
 names = [f"category {i}" for i in range(40)]
 base = pd.DataFrame({"c": rng.choice(names, 3000, p=rng.dirichlet(np.ones(40)))})
 cand = pd.DataFrame({"c": rng.choice(names, 2000, p=rng.dirichlet(np.ones(40)))})
-tests = [_ColumnTest("c", False, m, 0.1) for m in ("jensenshannon", "hellinger")]
+tests = [ColumnTest("c", False, m, 0.1) for m in ("jensenshannon", "hellinger")]
 print([repr(column_drift(base, cand, [t])["c"].statistic) for t in tests])
 """
 
@@ -184,16 +184,16 @@ def test_category_distances_do_not_depend_on_the_hash_seed():
 def test_category_codes_follow_the_sorted_categories():
     reference = pd.Series(["b", "a", "c", "a"], name="x")
     current = pd.Series(["d", "b"], name="x")
-    coded_reference, coded_current = _category_codes(reference, current)
+    coded_reference, coded_current = category_codes(reference, current)
     assert coded_reference.tolist() == [1, 0, 2, 0] and coded_current.tolist() == [3, 1]
     assert coded_reference.name == "x"
-    mixed = _category_codes(pd.Series([True, False], dtype=object), pd.Series(["yes"], dtype=object))
+    mixed = category_codes(pd.Series([True, False], dtype=object), pd.Series(["yes"], dtype=object))
     assert mixed[0].tolist() == [1, 0] and mixed[1].tolist() == [2]
 
 
 # ----------------------------------------------------------------- the evidently wrapper
-def _tests(*specs: tuple[str, bool, str]) -> list[_ColumnTest]:
-    return [_ColumnTest(column, numeric, method, 0.1) for column, numeric, method in specs]
+def _tests(*specs: tuple[str, bool, str]) -> list[ColumnTest]:
+    return [ColumnTest(column, numeric, method, 0.1) for column, numeric, method in specs]
 
 
 def test_column_drift_identical_data_does_not_drift():

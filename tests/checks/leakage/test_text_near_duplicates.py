@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 
 import synthaudit.context
 from synthaudit.artefacts.minhash import exact_jaccard, normalise_texts, shingle_hashes, text_signatures
-from synthaudit.checks.leakage import text_near_duplicates as near
 from synthaudit.checks.leakage.text_near_duplicates import (
     TextNearDuplicateCheck,
     best_jaccard,
     ngram_overlap,
     ngram_size,
 )
+from synthaudit.checks.leakage.text_overlap import LshIndex
 from synthaudit.context import AuditContext
 from synthaudit.embeddings import EmbeddingOptions
 from synthaudit.result import Status
@@ -259,7 +259,7 @@ def test_minhash_estimates_jaccard(sentences):
 
 def test_best_jaccard_finds_copies_and_nothing_for_unrelated_texts(sentences):
     base = normalise_texts(pd.Series(sentences[:2000]))
-    index = near._LshIndex(base, "char", 5, 16, text_signatures(base, "char", 5, 64))
+    index = LshIndex(base, "char", 5, 16, text_signatures(base, "char", 5, 64))
     copies = [base[10], base[500] + " indeed", "an entirely unrelated line of made up words xq zv"]
     best = best_jaccard(copies, text_signatures(copies, "char", 5, 64), index, max_bucket=20, verify_top=3)
     assert best[0] == 1.0

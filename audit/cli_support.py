@@ -1,0 +1,135 @@
+"""Plumbing shared by the CLI commands: exit codes, the error guard, and writing the requested outputs.
+
+An unwritable output path or bad input is bad usage (exit 2); a bug prints its traceback and exits 3.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Callable
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from synthaudit.errors import SynthauditError
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of ``synthaudit``."""
+
+    PASSED = 0
+    """The gate passed (warnings allowed)."""
+    FAILED = 1
+    """The gate failed."""
+    USAGE_ERROR = 2
+    """Bad usage, or unreadable / invalid input, policy or plugin."""
+    INTERNAL_ERROR = 3
+    """A bug in synthaudit or a plugin: please report it."""
+    INTERRUPTED = 130
+    """Interrupted (Ctrl-C)."""
+
+
+def stderr_console() -> Console:
+    """The console for progress and messages (stderr, no highlighting)."""
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def guard(action: Callable[[], int]) -> None:
+    """Run ``action`` and turn its outcome, or the error it raised, into the documented exit code."""
+    err = stderr_console()
+    try:
+        code = action()
+    except SynthauditError as exc:
+        err.print(f"synthaudit: error: {exc}", markup=False)
+        raise typer.Exit(ExitCode.USAGE_ERROR) from None
+    except KeyboardInterrupt:
+        err.print("synthaudit: interrupted.", markup=False)
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except MemoryError:  # outside a check (a check's own MemoryError is that check's error)
+        err.print(
+            "synthaudit: error: out of memory; audit fewer rows (--max-rows N) or columns (--columns), or give the "
+            "process more memory.",
+            markup=False,
+        )
+        raise typer.Exit(ExitCode.USAGE_ERROR) from None
+    except typer.Exit:
+        raise
+    except Exception:
+        err.print(traceback.format_exc(), markup=False)
+        err.print(
+            "synthaudit: internal error — this is a bug. Please report it with the traceback above and the "
+            "command you ran.",
+            markup=False,
+        )
+        raise typer.Exit(ExitCode.INTERNAL_ERROR) from None
+    raise typer.Exit(code)
+
+
+def split_commas(values: list[str] | None) -> list[str]:
+    """Repeatable option values, each also split at commas, blanks dropped."""
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def write_each(writers: list[tuple[str, Path | None, Callable[[Path], object]]], *, quiet: bool = False) -> None:
+    """Write each ``(label, path, writer)`` whose path is set; an unwritable path is bad usage (exit 2)."""
+    from synthaudit.errors import InputError
+
+    for label, path, write in writers:
+        if path is None:
+            continue
+        try:
+            write(path)
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
+            ) from None
+        if not quiet:
+            stderr_console().print(f"{label} written to {path}", markup=False)
+
+
+def append_step_summary(markdown: str) -> None:
+    """Append ``markdown`` to GitHub's job summary when ``$GITHUB_STEP_SUMMARY`` names a file."""
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    try:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(markdown + "\n")
+    except OSError as exc:
+        stderr_console().print(f"note: could not append to $GITHUB_STEP_SUMMARY ({exc})", markup=False)
+
+
+def write_outputs(
+    result: Any,
+    *,
+    report: Path | None,
+    json_path: Path | None,
+    junit: Path | None,
+    markdown: Path | None,
+    signoff: str | None,
+    quiet: bool = False,
+) -> None:
+    """Write every requested output; an unwritable path is bad usage (exit 2), not a bug."""
+    from synthaudit.reports.html import write_html
+    from synthaudit.reports.json import write_json
+    from synthaudit.reports.junit import write_junit
+    from synthaudit.reports.markdown import render_markdown, write_markdown
+
+    fail_on_warn = bool(result.policy.get("fail_on_warn"))
+    write_each(
+        [
+            ("JSON result", json_path, lambda path: write_json(result, path)),
+            ("HTML report", report, lambda path: write_html(result, path, signoff=signoff)),
+            ("JUnit XML", junit, lambda path: write_junit(result, path, fail_on_warn=fail_on_warn)),
+            ("Markdown summary", markdown, lambda path: write_markdown(result, path)),
+        ],
+        quiet=quiet,
+    )
+    append_step_summary(render_markdown(result))
