@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from synthaudit.data import loading
+from synthaudit.data import loading, source_file, text_readers
 from synthaudit.data.chat import MESSAGES_FIELD
 from synthaudit.data.loading import LoadedTable, load_table
 from synthaudit.data.shards import is_sharded, shard_files, shards_sha256
@@ -47,7 +47,7 @@ def _inspect(file: str, label: str, encoding: str) -> tuple[str | None, str]:
 
     ``how`` is ``parquet``, ``csv`` or ``json`` (Ray Data's readers), or ``local`` (the single-file reader).
     """
-    src = loading._check_file(Path(file), file, label, encoding)
+    src = source_file._check_file(Path(file), file, label, encoding)
     if src.fmt == "parquet":
         digest = hashlib.sha256()
         with open(file, "rb") as handle:
@@ -67,7 +67,7 @@ def _inspect(file: str, label: str, encoding: str) -> tuple[str | None, str]:
         with open(file, encoding="utf-8-sig", newline="") as handle:
             header = next(csv.reader(handle, delimiter="\t" if src.fmt == "tsv" else ","), [])
         return sha, "local" if _RAY_PATH in header else "csv"
-    if src.fmt == "jsonl" and not loading._unsafe_for_pyarrow(src, loading.JSON_MAX_DEPTH):
+    if src.fmt == "jsonl" and not text_readers._unsafe_for_pyarrow(src, text_readers.JSON_MAX_DEPTH):
         with open(file, "rb") as handle:  # a chat file needs the local reader's message handling
             text = handle.read()
         if f'"{MESSAGES_FIELD}"'.encode() not in text and f'"{_RAY_PATH}"'.encode() not in text:
@@ -107,8 +107,8 @@ def _read_with_ray_data(ray: Any, files: list[str], how: str, fmt: str) -> dict[
 
 def _to_loaded(table: pa.Table, file: str, label: str, fmt: str, sha: str | None) -> LoadedTable:
     """One shard as the single-file reader would have returned it."""
-    src = loading._Source(Path(file), file, label, fmt, False)
-    frame = loading._table_to_pandas(table, src)
+    src = source_file._Source(Path(file), file, label, fmt, False)
+    frame = source_file._table_to_pandas(table, src)
     return loading._finish(frame, src, sha)
 
 

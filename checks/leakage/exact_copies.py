@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 from pydantic import Field
 
 from synthaudit.artefacts.fingerprints import row_fingerprints
@@ -20,6 +21,22 @@ EVIDENCE_CAP = 20
 """Evidence is capped: row indices only, at most this many per kind."""
 
 
+def fingerprints_of(ctx: AuditContext, frame: pd.DataFrame, source: str, columns: tuple[str, ...]) -> np.ndarray:
+    """Row fingerprints of ``frame``, rows of the input ``source`` (``real``, ``synthetic`` or ``holdout``).
+
+    Each input is fingerprinted once per audit (a fingerprint depends on its row alone); the rows of a
+    sample of it (the base, a candidate side) are looked up by their original row numbers.
+    """
+    whole = ctx.frame(source)
+    prints = ctx.shared(
+        f"leakage.fingerprints.{source}:{columns!r}", lambda: row_fingerprints(whole, columns, ctx.roles)
+    )
+    if frame is whole:
+        return prints
+    positions = whole.index.get_indexer(frame.index) if whole.index.is_unique else np.array([-1])
+    if len(positions) and positions.min() < 0:  # not rows of ``source``: fingerprint them directly
+        return row_fingerprints(frame, columns, ctx.roles)
+    return prints[positions]
 
 
 class ExactCopyCheck(Check):
@@ -73,12 +90,13 @@ class ExactCopyCheck(Check):
             # Every row would look the same (all missing): any rate would say nothing about the rows.
             return self.skip("every non-identifier column is empty in the real data; no row content to compare")
         syn, ref = ctx.synthetic_pair, ctx.reference_pair
-        base_prints = row_fingerprints(syn.base, columns, ctx.roles)
-        syn_rate = float(np.isin(row_fingerprints(syn.candidate, columns, ctx.roles), base_prints).mean())
-        ref_rate = float(np.isin(row_fingerprints(ref.candidate, columns, ctx.roles), base_prints).mean())
+        base_prints = fingerprints_of(ctx, syn.base, "real", columns)
+        syn_rate = float(np.isin(fingerprints_of(ctx, syn.candidate, "synthetic", columns), base_prints).mean())
+        ref_source = "holdout" if ctx.holdout is not None else "real"
+        ref_rate = float(np.isin(fingerprints_of(ctx, ref.candidate, ref_source, columns), base_prints).mean())
         m_syn, m_ref = len(syn.candidate), len(ref.candidate)
         all_synth_copied = np.isin(
-            row_fingerprints(ctx.synth, columns, ctx.roles), row_fingerprints(ctx.real, columns, ctx.roles)
+            fingerprints_of(ctx, ctx.synth, "synthetic", columns), fingerprints_of(ctx, ctx.real, "real", columns)
         )
         metrics: list[Metric] = [
             gated_metric(

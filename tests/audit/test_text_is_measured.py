@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import synthaudit.context
+import synthaudit.context_text
 from synthaudit.checks.fidelity.detection import DetectionCheck
 from synthaudit.checks.leakage.dcr import DistanceToClosestRecordCheck
 from synthaudit.checks.leakage.membership import MembershipInferenceCheck
@@ -69,7 +69,7 @@ def test_copied_texts_fail_the_distance_and_membership_checks(texts):
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.name)
 def test_without_embeddings_the_checks_skip_rather_than_pass_on_the_other_columns(texts, monkeypatch, check):
     real, holdout, synth = texts
-    monkeypatch.setattr(synthaudit.context, "embeddings_unavailable_reason", lambda options: "not installed here")
+    monkeypatch.setattr(synthaudit.context_text, "embeddings_unavailable_reason", lambda options: "not installed here")
     result = check().run(make_context(real, synth, holdout, seed=0, text=["body"]))
     assert result.status is Status.SKIPPED
     assert "body" in (result.skipped_reason or "") and "not installed here" in (result.skipped_reason or "")

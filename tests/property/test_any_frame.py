@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 
-import synthaudit.context
+import synthaudit.context_text
 from synthaudit import audit
 from synthaudit.context import AuditContext
 from synthaudit.data.alignment import align
@@ -74,7 +74,7 @@ FAST_CHECKS = (
 @pytest.fixture(scope="module", autouse=True)
 def _fake_embeddings() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(synthaudit.context, "embeddings_unavailable_reason", lambda options: None)
+        patch.setattr(synthaudit.context_text, "embeddings_unavailable_reason", lambda options: None)
         patch.setattr(AuditContext, "embedder", property(lambda self: FakeEmbedder()))
         yield
 

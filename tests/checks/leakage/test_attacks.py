@@ -103,3 +103,17 @@ def test_guess_and_link_helpers():
     a = np.array([[1, 2], [3, 4]])
     b = np.array([[2, 9], [5, 6]])
     assert list(links(a, b)) == [True, False]
+
+
+@pytest.mark.parametrize("check", [AttributeInferenceCheck, LinkabilityCheck])
+def test_attacks_attack_fewer_records_when_the_pair_budget_binds(adult_split, check):
+    # Records attacked × synthetic rows stays within max_pairs (never below the floor of 1,500 records):
+    # 2,000 synthetic rows and a budget of 1,600 × 2,000 leave 1,600 of the 2,000 records each side.
+    real, holdout, synth = adult_split(6, real=4000, holdout=2000, synth=2000)
+    ctx = make_context(real, synth, holdout, **ROLES)
+    capped = check(check.Params(max_pairs=1600 * 2000)).run(ctx)
+    assert capped.sample_sizes["training_targets"] == capped.sample_sizes["control_targets"] == 1600
+    floored = check(check.Params(max_pairs=10)).run(make_context(real, synth, holdout, **ROLES))
+    assert floored.sample_sizes["training_targets"] == 1500
+    default = check().run(make_context(real, synth, holdout, **ROLES))
+    assert default.sample_sizes["training_targets"] == 2000

@@ -4,12 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import synthaudit.context
+import synthaudit.context_text
 from synthaudit.checks.leakage.dcr import (
     DistanceToClosestRecordCheck,
     close_share,
     copy_likeness,
     nearest_distances,
+    query_cap,
     suspicious_rows,
 )
 from synthaudit.context import AuditContext
@@ -140,7 +141,7 @@ def test_dcr_measures_text_columns_with_the_row(adult_split, tmp_path):
 
 
 def test_dcr_skips_when_text_cannot_be_embedded(adult_split, monkeypatch):
-    monkeypatch.setattr(synthaudit.context, "embeddings_unavailable_reason", lambda options: "no model (test)")
+    monkeypatch.setattr(synthaudit.context_text, "embeddings_unavailable_reason", lambda options: "no model (test)")
     real, holdout, synth = (with_notes(f) for f in adult_split(7, real=1000, holdout=500, synth=500))
     result = DistanceToClosestRecordCheck().run(make_context(real, synth, holdout, text=["note"]))
     assert result.status is Status.SKIPPED
@@ -164,3 +165,34 @@ def test_close_share_counts_ties():
     assert close_share(distances, 0.0) == 0.5
     assert close_share(distances, 1.0) == 0.75
     assert close_share(np.array([]), 1.0) == 0.0
+
+
+def test_query_cap_bounds_the_pairs_searched_but_never_below_the_floor():
+    assert query_cap(100_000, 2_000_000_000, 32_561) == 61_423
+    assert query_cap(100_000, 2_000_000_000, 100_000) == 20_000
+    assert query_cap(100_000, 2_000_000_000, 1_000_000) == 5_000  # the floor
+    assert query_cap(3_000, 2_000_000_000, 1_000) == 3_000  # max_queries binds first
+
+
+def test_dcr_searches_only_its_sample_and_records_it(adult_split, monkeypatch):
+    # A pair budget that allows 1,200 rows per side: the check searches exactly the rows it measures (the
+    # same seeded sample as when the cap comes from max_queries), each against the whole base.
+    real, holdout, synth = adult_split(5, real=4000, holdout=2000, synth=2000)
+    monkeypatch.setattr("synthaudit.checks.leakage.dcr._MIN_QUERIES", 100)
+    by_pairs = DistanceToClosestRecordCheck(DistanceToClosestRecordCheck.Params(max_pairs=1200 * 4000))
+    by_rows = DistanceToClosestRecordCheck(DistanceToClosestRecordCheck.Params(max_queries=1200))
+    searched: list[int] = []
+    ctx = make_context(real, synth, holdout)
+    index = ctx.neighbour_index("base")
+    original = type(index).search
+    monkeypatch.setattr(type(index), "search", lambda self, q, k=1: searched.append(len(q)) or original(self, q, k))
+    first = by_pairs.run(ctx)
+    assert searched == [1200, 1200]
+    assert first.sample_sizes["synthetic_rows"] == first.sample_sizes["reference_rows"] == 1200
+    assert first.sample_sizes["base_rows"] == 4000
+    second = by_rows.run(make_context(real, synth, holdout))
+    assert [m.value for m in first.metrics] == [m.value for m in second.metrics]
+    full, _ = nearest_distances(make_context(real, synth, holdout), "synthetic_candidate")
+    keep = np.sort(ctx.rng(by_pairs.name).choice(2000, size=1200, replace=False))
+    table = {row["quantile"]: row["synthetic"] for row in first.tables[0].rows}
+    assert table[0.5] == float(np.quantile(full[keep, 0], 0.5))  # exact distances of the sampled rows

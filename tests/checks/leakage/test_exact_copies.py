@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from synthaudit.artefacts.fingerprints import row_fingerprints
-from synthaudit.checks.leakage.exact_copies import ExactCopyCheck
+from synthaudit.checks.leakage.exact_copies import ExactCopyCheck, fingerprints_of
 from synthaudit.data.roles import Role
 from synthaudit.result import Status
 from tests.checks.diversity.test_duplicates import text_split
@@ -89,3 +89,23 @@ def test_identifier_replay_is_a_separate_gating_metric(adult_split):
     bad = ExactCopyCheck().run(make_context(real, replayed, holdout))
     assert bad.metric("replayed_identifier_rate").passed is False
     assert bad.metric("exact_copy_rate").passed is True  # identifiers are left out of row matching
+
+
+@pytest.mark.parametrize("with_holdout", [True, False])
+def test_fingerprints_of_samples_equal_fingerprinting_them_directly(adult_split, with_holdout):
+    real, holdout, synth = adult_split(7, real=3000, holdout=1000, synth=1500)
+    ctx = make_context(real, synth, holdout if with_holdout else None)
+    columns = tuple(ctx.data.columns)
+    source = "holdout" if with_holdout else "real"
+    for frame, key in (
+        (ctx.synthetic_pair.base, "real"),
+        (ctx.synthetic_pair.candidate, "synthetic"),
+        (ctx.reference_pair.candidate, source),
+        (ctx.synth, "synthetic"),
+    ):
+        expected = row_fingerprints(frame, columns, ctx.roles)
+        np.testing.assert_array_equal(fingerprints_of(ctx, frame, key, columns), expected)
+    stranger = synth.set_index(synth.index + 10**9)  # not rows of the real input: fingerprinted directly
+    np.testing.assert_array_equal(
+        fingerprints_of(ctx, stranger, "real", columns), row_fingerprints(stranger, columns, ctx.roles)
+    )

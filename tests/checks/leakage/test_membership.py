@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from synthaudit.checks.leakage.membership import MembershipInferenceCheck, bootstrap_auc
+from synthaudit.checks.leakage.membership import MembershipInferenceCheck, attacked_rows, bootstrap_auc
 from synthaudit.result import Status
 from synthaudit.stats.auc import roc_auc
 from tests.conftest import inject_exact_copies, make_context
@@ -58,3 +58,30 @@ def test_roc_auc_matches_sklearn_and_bootstrap_is_centred():
     assert roc_auc(scores, labels) == pytest.approx(roc_auc_score(labels, scores))
     boot = bootstrap_auc(scores, labels, np.random.default_rng(1), 100)
     assert abs(boot.mean() - roc_auc(scores, labels)) < 0.02
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_bootstrap_auc_equals_ranking_each_resample(ties):
+    # The counting form must give exactly the Mann–Whitney AUC of each resample, ties included.
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(4)
+    scores = rng.normal(size=400)
+    if ties:
+        scores = np.round(scores, 1)
+    labels = np.arange(400) < 150
+    got = bootstrap_auc(scores, labels, np.random.default_rng(7), 50)
+    draw = np.random.default_rng(7)
+    pos, neg = scores[labels], scores[~labels]
+    for value in got:
+        both = np.concatenate([pos[draw.integers(0, 150, 150)], neg[draw.integers(0, 250, 250)]])
+        ranks = rankdata(both)
+        assert value == (ranks[:150].sum() - 150 * 151 / 2) / (150 * 250)
+
+
+def test_attacked_rows_bounds_the_pairs_searched():
+    assert attacked_rows(16_000, 10_000, 1_000_000_000, 32_000) == 10_000
+    assert attacked_rows(50_000, 10_000, 1_000_000_000, 100_000) == 10_000
+    assert attacked_rows(500_000, 10_000, 1_000_000_000, 250_000) == 4_000
+    assert attacked_rows(500_000, 10_000, 1_000_000_000, 1_000_000) == 3_000  # the floor
+    assert attacked_rows(300, 10_000, 1_000_000_000, 1_000_000) == 300

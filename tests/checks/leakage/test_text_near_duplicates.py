@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import synthaudit.context
+import synthaudit.context_text
 from synthaudit.artefacts.minhash import exact_jaccard, normalise_texts, shingle_hashes, text_signatures
 from synthaudit.checks.leakage.text_near_duplicates import (
     TextNearDuplicateCheck,
@@ -88,7 +88,7 @@ def edited_copies(synth: pd.DataFrame, real: pd.DataFrame, frac: float, kind: st
 def test_contract_on_news_sentences(sentences, monkeypatch):
     # Embeddings are slow on CPU: the contract runs without them (as when the text extra is missing);
     # test_embedding_cosine_flags_edited_copies covers the embedding method, its determinism included.
-    monkeypatch.setattr(synthaudit.context, "embeddings_unavailable_reason", lambda options: "not in this test")
+    monkeypatch.setattr(synthaudit.context_text, "embeddings_unavailable_reason", lambda options: "not in this test")
     order = np.random.default_rng(0).permutation(len(sentences))
 
     def sample(n: int, seed: int) -> pd.DataFrame:
@@ -186,7 +186,7 @@ def test_skips_without_enough_texts():
 
 def test_says_when_embeddings_are_unavailable(sentences, monkeypatch):
     reason = 'text embeddings need sentence-transformers: pip install "synthaudit[text]"'
-    monkeypatch.setattr(synthaudit.context, "embeddings_unavailable_reason", lambda options: reason)
+    monkeypatch.setattr(synthaudit.context_text, "embeddings_unavailable_reason", lambda options: reason)
     real, holdout, synth = text_split(sentences, 8, (800, 400, 400))
     result = TextNearDuplicateCheck().run(make_context(real, synth, holdout))
     assert result.status is Status.PASS

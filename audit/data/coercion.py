@@ -1,0 +1,99 @@
+"""Values made comparable to the real data's column roles: coercion that counts what it cannot read.
+
+A value that cannot be read as the column's role (text in a numeric column) becomes missing and is counted,
+never dropped silently; a column holding nested values (lists, records, arrays) is bad input, since no check
+can compare them.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from synthaudit.data.loading import LoadedTable
+from synthaudit.data.roles import Role
+from synthaudit.errors import InputError
+
+
+def _as_strings(values: pd.Series) -> pd.Series:
+    """Non-missing values as strings, integral floats written without a trailing ``.0``."""
+    out = pd.Series(np.full(len(values), None, dtype=object), index=values.index)
+    mask = values.notna().to_numpy()
+    present = values[mask]
+    if pd.api.types.is_bool_dtype(present):
+        out[mask] = present.map({True: "true", False: "false"}).to_numpy(dtype=object)
+    elif pd.api.types.is_float_dtype(present):
+        floats = present.to_numpy(dtype=float)
+        integral = np.isfinite(floats) & (np.mod(floats, 1.0) == 0.0)
+        text = np.where(integral, np.char.mod("%d", np.where(integral, floats, 0).astype(np.int64)), floats.astype(str))
+        out[mask] = text.astype(object)
+    else:
+        out[mask] = present.astype(str).to_numpy(dtype=object)
+    return out
+
+
+def _coerce(values: pd.Series, role: Role) -> tuple[pd.Series, int, int]:
+    """Coerce one column to ``role``; return it, the number of unparseable values and of non-finite ones."""
+    before = int(values.notna().sum())
+    nonfinite = 0
+    if role is Role.NUMERIC:
+        if pd.api.types.is_bool_dtype(values):
+            values = values.astype(float)
+        out = pd.to_numeric(values, errors="coerce").astype(float)
+        infinite = np.isinf(out.to_numpy())
+        nonfinite = int(infinite.sum())
+        if nonfinite:
+            out = out.mask(infinite)
+        return out, before - int(out.notna().sum()) - nonfinite, nonfinite
+    if role is Role.DATETIME:
+        if pd.api.types.is_datetime64_any_dtype(values):
+            stamps = values
+        else:
+            stamps = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True)
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+        stamps = stamps.astype("datetime64[ns]")
+        return stamps, before - int(stamps.notna().sum()), 0
+    if role is Role.BOOLEAN:
+        strings = _as_strings(values)
+        return strings.where(strings.isna(), strings.str.strip().str.lower()), 0, 0
+    if role is Role.EMPTY:
+        return values, 0, 0
+    return _as_strings(values), 0, 0
+
+
+_NESTED = (list, tuple, dict, set, np.ndarray)
+
+
+def _holds_nested(values: pd.Series) -> bool:
+    """Whether any cell holds a list, dict, set or array (Parquet structs and lists, nested JSON)."""
+    dtype = values.dtype
+    pyarrow_dtype = getattr(dtype, "pyarrow_dtype", None)
+    if pyarrow_dtype is not None:
+        import pyarrow as pa
+
+        return bool(pa.types.is_nested(pyarrow_dtype))
+    if not pd.api.types.is_object_dtype(dtype):
+        return False
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer", "unknown-array"):
+        return False
+    return any(isinstance(v, _NESTED) for v in values.to_numpy())
+
+
+def _reject_nested(tables: dict[str, LoadedTable | None], columns: Sequence[str]) -> None:
+    """Bad input when a compared column holds nested values: no check can compare lists or records."""
+    for side, table in tables.items():
+        if table is None:
+            continue
+        nested = [c for c in columns if c in table.frame.columns and _holds_nested(table.frame[c])]
+        if nested:
+            hint = (
+                " JSON input must hold one flat object per row (JSON lines, or an array of records)."
+                if table.format.startswith("json")
+                else ""
+            )
+            raise InputError(
+                f"the {side} file {table.source!r} has nested values (lists, records or arrays) in the column(s) "
+                f"{nested[:10]}; synthaudit compares flat columns. Flatten them into one column per field, or "
+                f"leave them out with --columns.{hint}"
+            )
