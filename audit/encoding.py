@@ -63,11 +63,13 @@ class RowEncoder:
         that no frame can use is left out, which shrinks the encoding without changing any distance.
         """
         frames = [real, *(f for f in others if f is not None)]
+        # one vectorised pass per frame rather than one per column and frame (wide frames: thousands of columns)
+        missing = [f.columns[f.isna().any(axis=0).to_numpy()] for f in frames]
         numeric = []
         categorical = []
         for column in real.columns:
             role = roles[column]
-            any_missing = any(bool(f[column].isna().any()) for f in frames if column in f)
+            any_missing = any(column in m for m in missing)
             if role in (Role.NUMERIC, Role.DATETIME):
                 values = _as_float(real[column])
                 finite = values[np.isfinite(values)]
@@ -86,6 +88,19 @@ class RowEncoder:
     def columns(self) -> tuple[str, ...]:
         """The encoded columns: numeric first, then categorical, in the real file's order within each."""
         return tuple(n.column for n in self.numeric) + tuple(c.column for c in self.categorical)
+
+    def restricted(self, columns: Sequence[str]) -> RowEncoder:
+        """The encoder of ``columns`` alone, in their order: what :meth:`fit` would learn on those columns.
+
+        Every column's scale and category list is learned from that column alone (with the same ``others``), so
+        restricting the audit's encoder gives the encoder of a column subset without another pass over the rows.
+        """
+        numeric = {spec.column: spec for spec in self.numeric}
+        categorical = {spec.column: spec for spec in self.categorical}
+        return RowEncoder(
+            tuple(numeric[c] for c in columns if c in numeric),
+            tuple(categorical[c] for c in columns if c in categorical),
+        )
 
     @property
     def n_features(self) -> int:
@@ -107,7 +122,8 @@ class RowEncoder:
             position += 1 + spec.has_missing_slot
         for cat_spec in self.categorical:
             column = frame[cat_spec.column]
-            codes = pd.Categorical(column, categories=list(cat_spec.categories)).codes.astype(np.int64)
+            known = pd.Index(cat_spec.categories, dtype=object)
+            codes = known.get_indexer(pd.Index(column, dtype=object)).astype(np.int64)
             width = len(cat_spec.categories)
             other = width if cat_spec.has_other_slot else -1
             missing_slot = width + cat_spec.has_other_slot if cat_spec.has_missing_slot else -1

@@ -53,8 +53,7 @@ def nearest_synthetic(
     key = "leakage.attacks.index." + "\x1f".join(columns)
 
     def build() -> tuple[RowEncoder, ExactNeighbourIndex]:
-        others = [ctx.synth[list(columns)]] + ([ctx.holdout[list(columns)]] if ctx.holdout is not None else [])
-        encoder = RowEncoder.fit(ctx.real[list(columns)], ctx.roles, others=others)
+        encoder = ctx.encoder.restricted(columns)  # the audit's encoding of these columns: no refit over the rows
         return encoder, ExactNeighbourIndex(encoder.transform(ctx.synth[list(columns)]))
 
     encoder, index = ctx.shared(key, build)

@@ -77,7 +77,9 @@ class OutcomeGapCheck(Check):
     SE); regression values are in standard deviations. Needs a target and sensitive columns; skips for a
     multiclass target without ``--positive-label`` and when no group is large enough. On inferred sensitive
     columns the gate reports a fail as a warning; a named sensitive column missing from the synthetic data fails.
-    Cost: O(n) grouping per attribute.
+
+    Cost: O(n + m + h) grouping of the target per sensitive attribute (and per pair of them with ``intersections``);
+    independent of the other columns.
     """
 
     name: ClassVar[str] = "balance.outcome_gaps"

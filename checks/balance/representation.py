@@ -67,7 +67,9 @@ class RepresentationCheck(Check):
 
     A named sensitive column missing from the synthetic data fails (it is named). On sensitive columns
     inferred from column names the gate reports a fail as a warning. Skips when no sensitive column can be grouped.
-    Cost: O(n) counting per attribute.
+
+    Cost: O(n + m + h) counting per sensitive attribute (and per pair of them with ``intersections``); independent of
+    the other columns.
     """
 
     name: ClassVar[str] = "balance.representation"

@@ -26,7 +26,9 @@ class SchemaCheck(Check):
     Gating: ``schema_mismatch_count`` (range [0, ∞), lower is better, 0 for matching schemas; fails at any
     mismatch) and ``worst_unreadable_value_share`` (range [0, 1], lower is better; margin over the
     reference share from its binomial standard error, floor 0: one unreadable value fails when the
-    reference has none). Never skips. Cost: negligible (alignment already counted the values).
+    reference has none). Never skips.
+
+    Cost: negligible, O(c): alignment already counted the values.
     """
 
     name: ClassVar[str] = "constraints.schema"

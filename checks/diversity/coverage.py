@@ -61,7 +61,11 @@ def _as_numbers(values: pd.Series) -> np.ndarray:
 
 
 def _category_values(values: pd.Series) -> pd.Series:
-    return values.dropna().astype(str).str.strip()
+    """The non-missing values as trimmed text (each distinct value converted and trimmed once)."""
+    present = values.dropna()
+    codes, uniques = pd.factorize(present)
+    trimmed = np.asarray(pd.Index(uniques).astype(str).str.strip(), dtype=object)
+    return pd.Series(trimmed[codes], index=present.index, dtype=object)
 
 
 def _sentence_case(text: str) -> str:
@@ -108,7 +112,10 @@ class CoverageCheck(Check):
 
     Tables list, worst first, the absent categories per column (named only when seen at least 10 times in the
     real data, otherwise just counted) and the tail shares per column. Skips when there is no categorical,
-    boolean, numeric or datetime column. Cost: one pass per column, O(n log n) for the percentiles.
+    boolean, numeric or datetime column.
+
+    Cost: one pass per column, O(n + m + h) per categorical column and O(r log r) per numeric one for the percentiles:
+    linear in rows and columns, nothing capped.
     """
 
     name: ClassVar[str] = "diversity.coverage"

@@ -113,9 +113,11 @@ class DuplicateCheck(Check):
     Evidence: row numbers of synthetic rows that repeat an earlier row, of the largest groups of
     near-duplicate synthetic texts, and of synthetic texts sharing their opening (no text is copied into
     the evidence; only the repeated synthetic openings, cut, appear in a table). Skips when a candidate side has
-    fewer than two rows, or no non-identifier column holds a value in the real data. Cost: hashing, O(n);
-    text: O(characters × 128) for MinHash plus a linear number of verified candidate pairs, a few seconds
-    for 20,000 texts per side.
+    fewer than two rows, or no non-identifier column holds a value in the real data.
+
+    Cost: one hash per row over the compared columns, O((m + h) × c); text: O(characters × 128) for MinHash plus a
+    linear number of verified candidate pairs on at most ``text_sample_rows`` texts per side (seeded), a few seconds for
+    20,000 texts per side, and compression of at most ``compression_bytes``. Linear in columns.
     """
 
     name: ClassVar[str] = "diversity.duplicates"

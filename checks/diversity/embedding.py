@@ -28,10 +28,12 @@ from synthaudit.result import CheckResult, FigureSpec, Metric
 __all__ = [
     "EmbeddingDiversityCheck",
     "GramSummary",
+    "KernelSummary",
     "cluster_js_distance_se",
     "emptied_cluster_share",
     "gram_summary",
     "js_distance",
+    "kernel_summary",
     "mean_pairwise_cosine_distance",
     "vendi_from_gram",
     "vendi_score",
@@ -157,6 +159,66 @@ def _vendi_jackknife(summary: GramSummary) -> tuple[float, float]:
     return value, float(math.sqrt((groups - 1) / groups * np.sum((leave_out - leave_out.mean()) ** 2)))
 
 
+@dataclass(frozen=True)
+class KernelSummary:
+    """The n × n cosine-similarity matrix K = XXᵀ of the L2-normalised rows, with the jackknife group of each row.
+
+    What :class:`GramSummary` stands in for, used directly when rows are wider than they are many: the non-zero
+    eigenvalues of K and of XᵀX are the same, so the Vendi score is the same, at n² × d cost to form and n³ to
+    decompose.
+    """
+
+    kernel: np.ndarray
+    labels: np.ndarray
+    groups: int = 1
+
+    @property
+    def rows(self) -> int:
+        """Rows summarised."""
+        return len(self.kernel)
+
+
+def kernel_summary(x: np.ndarray, groups: int = 1, rng: np.random.Generator | None = None) -> KernelSummary:
+    """K = XXᵀ of the L2-normalised rows of ``x`` (float64); rows in seeded groups as in :func:`gram_summary`."""
+    n = len(x)
+    labels = np.zeros(n, dtype=np.int64)
+    if groups > 1:
+        if rng is None:
+            raise ValueError("kernel_summary needs an rng to form more than one group")
+        labels = rng.permutation(n) % groups
+    kernel = np.zeros((n, n), dtype=np.float64)
+    chunk = max(1, _GRAM_CHUNK_CELLS // max(x.shape[1], 1))
+    for start in range(0, x.shape[1], chunk):  # features in chunks: K = Σ over feature blocks
+        block = np.asarray(x[:, start : start + chunk], dtype=np.float64)
+        kernel += block @ block.T
+    norms = np.sqrt(np.clip(np.diag(kernel), 0.0, None))
+    scale = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 0.0)
+    return KernelSummary(kernel * scale[:, None] * scale[None, :], labels, groups)
+
+
+def _kernel_jackknife(summary: KernelSummary) -> tuple[float, float]:
+    """(Vendi, delete-a-group jackknife standard error), each leave-out Vendi from the kept rows' block of K."""
+    value = vendi_from_gram(summary.kernel)
+    groups = summary.groups
+    if groups < 2:
+        return value, 0.0
+    leave_out = []
+    for g in range(groups):
+        keep = np.flatnonzero(summary.labels != g)
+        leave_out.append(vendi_from_gram(summary.kernel[np.ix_(keep, keep)]))
+    values = np.asarray(leave_out)
+    return value, float(math.sqrt((groups - 1) / groups * np.sum((values - values.mean()) ** 2)))
+
+
+def _kernel_cosine_distance(summary: KernelSummary) -> float:
+    """Mean of 1 − cos over pairs i ≠ j, from K: 1 − (ΣK − trace K) / (n(n − 1)), as :func:`_mean_cosine_distance`."""
+    n = summary.rows
+    if n < 2:
+        return 0.0
+    similarity = (float(summary.kernel.sum()) - float(np.trace(summary.kernel))) / (n * (n - 1))
+    return float(min(max(1.0 - similarity, 0.0), 2.0))
+
+
 def _mean_cosine_distance(summary: GramSummary) -> float:
     n = summary.rows
     if n < 2:
@@ -242,6 +304,7 @@ def _kmeans(train: np.ndarray, k: int, seed: int) -> np.ndarray:
 class _PartResult:
     part: VectorPart
     vendi_rows: int
+    vendi_row_kernel: bool
     base_vendi: float
     synthetic_vendi: float
     reference_vendi: float
@@ -316,14 +379,27 @@ def _evaluate_part(
     part: VectorPart, p: EmbeddingDiversityCheck.Params, rng: np.random.Generator, full: bool
 ) -> _PartResult:
     size = min(len(part.base), len(part.synthetic), len(part.reference))
+    width = part.base.vectors.shape[1]
+    row_kernel = width > p.max_gram_side
+    if row_kernel:  # wider than the cap: Vendi from the n × n kernel itself, on at most the cap's rows (seeded)
+        size = min(size, p.max_gram_side)
     base_v = sample_side(part.base, size, rng)
     syn_v = sample_side(part.synthetic, size, rng)
     ref_v = sample_side(part.reference, size, rng)
-    base_summary = gram_summary(base_v.vectors)
-    syn_summary = gram_summary(syn_v.vectors, p.jackknife_groups, rng)
-    ref_summary = gram_summary(ref_v.vectors, p.jackknife_groups, rng)
-    syn_vendi, syn_se = _vendi_jackknife(syn_summary)
-    ref_vendi, ref_se = _vendi_jackknife(ref_summary)
+    if row_kernel:
+        base_vendi = vendi_from_gram(kernel_summary(base_v.vectors).kernel)
+        syn_kernel = kernel_summary(syn_v.vectors, p.jackknife_groups, rng)
+        ref_kernel = kernel_summary(ref_v.vectors, p.jackknife_groups, rng)
+        syn_vendi, syn_se = _kernel_jackknife(syn_kernel)
+        ref_vendi, ref_se = _kernel_jackknife(ref_kernel)
+        syn_cosine, ref_cosine = _kernel_cosine_distance(syn_kernel), _kernel_cosine_distance(ref_kernel)
+    else:
+        base_vendi = vendi_from_gram(gram_summary(base_v.vectors).total)
+        syn_summary = gram_summary(syn_v.vectors, p.jackknife_groups, rng)
+        ref_summary = gram_summary(ref_v.vectors, p.jackknife_groups, rng)
+        syn_vendi, syn_se = _vendi_jackknife(syn_summary)
+        ref_vendi, ref_se = _vendi_jackknife(ref_summary)
+        syn_cosine, ref_cosine = _mean_cosine_distance(syn_summary), _mean_cosine_distance(ref_summary)
 
     clusters = _cluster_count(len(part.synthetic), p.max_clusters)
     train = part.base.vectors if full else sample_side(part.base, p.kmeans_rows, rng).vectors
@@ -335,12 +411,13 @@ def _evaluate_part(
     return _PartResult(
         part=part,
         vendi_rows=size,
-        base_vendi=vendi_from_gram(base_summary.total),
+        vendi_row_kernel=row_kernel,
+        base_vendi=base_vendi,
         synthetic_vendi=syn_vendi,
         reference_vendi=ref_vendi,
         vendi_se=math.sqrt(syn_se**2 + ref_se**2),
-        synthetic_cosine=_mean_cosine_distance(syn_summary),
-        reference_cosine=_mean_cosine_distance(ref_summary),
+        synthetic_cosine=syn_cosine,
+        reference_cosine=ref_cosine,
         clusters=clusters,
         base_counts=counts[0],
         synthetic_counts=counts[1],
@@ -378,25 +455,32 @@ class EmbeddingDiversityCheck(Check):
     Works per vector view of the data: the shared row encoding (standardised numbers, one-hot categories) and the
     sentence embeddings of each text column. **Vendi score** (Friedman & Dieng, 2023): exp of the Shannon entropy of the
     eigenvalues of the cosine-similarity matrix / n — the effective number of distinct rows, in [1, width]; computed
-    exactly in the dual from the uncentred d × d matrix XᵀX/n of the L2-normalised rows (trace 1), so linear in rows.
-    Encoded tabular rows are L2-normalised too (their direction is compared, not their length). Vendi depends on n, so
-    the base real rows and both candidates are cut to one size; the gating ``vendi_ratio`` is Vendi(candidate) /
-    Vendi(base): 1 for identical data, about 1 for an independent sample (the reference), higher is better, well below 1
-    when the generator repeats a few templates. Its standard error is a delete-a-group jackknife (20 seeded groups) of
-    both candidates' Vendi scores. **Cluster coverage**: k-means (faiss, seeded, 20 iterations, k = √m up to 50, trained
-    on a seeded sample of 25 000 base real rows, all of them with ``--full``; on the raw encoding for tabular rows)
-    partitions the real rows; the gating ``cluster_js_distance`` is the Jensen–Shannon distance (base 2, in [0, 1],
-    lower is better, 0 for identical occupancy) between the real rows' and the candidate's cluster shares, against the
-    reference's, with the analytic null standard error √((1/n + 1/m) / (8 ln 2)), n real and m candidate rows.
-    Information: the share of well-populated real clusters the candidate leaves (nearly) empty, and the mean pairwise
-    cosine distance (exact, from the mean vector).
+    exactly in the dual from the uncentred d × d matrix XᵀX/n of the L2-normalised rows (trace 1), so linear in rows;
+    vectors wider than ``max_gram_side`` use the n × n matrix itself, on a seeded sample of at most that many rows per
+    side (the same value at those rows). Encoded tabular rows are L2-normalised too (their direction is compared, not
+    their length). Vendi depends on n, so the base real rows and both candidates are cut to one size; the gating
+    ``vendi_ratio`` is Vendi(candidate) / Vendi(base): 1 for identical data, about 1 for an independent sample (the
+    reference), higher is better, well below 1 when the generator repeats a few templates. Its standard error is a
+    delete-a-group jackknife (20 seeded groups) of both candidates' Vendi scores. **Cluster coverage**: k-means (faiss,
+    seeded, 20 iterations, k = √m up to 50, trained on a seeded sample of 25 000 base real rows, all of them with
+    ``--full``; on the raw encoding for tabular rows) partitions the real rows; the gating ``cluster_js_distance`` is
+    the Jensen–Shannon distance (base 2, in [0, 1], lower is better, 0 for identical occupancy) between the real rows'
+    and the candidate's cluster shares, against the reference's, with the analytic null standard error √((1/n + 1/m) /
+    (8 ln 2)), n real and m candidate rows. Information: the share of well-populated real clusters the candidate leaves
+    (nearly) empty, and the mean pairwise cosine distance (exact, from the mean vector).
 
     Gating is on the worst part (furthest past its reference in standard errors; with several parts the
     standard-error multipliers are Šidák-adjusted for taking the worst). Figures: cluster occupancy
     bars and a 2-D PCA projection of up to 500 real and 500 synthetic rows. Text parts are skipped with the
-    install hint when the ``text`` extra is missing; skips when no part has 50 rows per side. Cost: linear in
-    rows, O(n × d²) for Vendi and O(n × k × d) for the cluster assignment (1M × 384 embeddings per side in well
-    under a minute).
+    install hint when the ``text`` extra is missing; skips when no part has 50 rows per side.
+
+    Cost: the shared encoding, O(rows × d), built once per audit. Vendi: O(r × d²) to form the d × d matrix over r =
+    min(n, m, h) matched rows and 21 eigen-decompositions O(d³) (the 20-group jackknife; memory 20 × d² float64); when d
+    exceeds ``max_gram_side`` (1024), the n × n similarity matrix itself on a seeded sample of at most that many rows
+    per side, O(``max_gram_side``² × d + 21 × ``max_gram_side``³), so bounded at any width (recorded as ``vendi_rows``
+    and the table's ``vendi_row_kernel``). k-means: O(``kmeans_rows`` × k × d × 20), k ≤ ``max_clusters``; assignment
+    O((n + m + h) × k × d); the PCA figure O(1000² × d). Linear in rows (1M × 384 embeddings per side in well under a
+    minute) and, past the cap, in width: 5,000 columns (about 26,000 features) × 100 rows in seconds after the encoding.
     """
 
     name: ClassVar[str] = "diversity.embedding"
@@ -433,6 +517,15 @@ class EmbeddingDiversityCheck(Check):
             20, ge=2, le=200, description="Groups of the delete-a-group jackknife for the Vendi standard error."
         )
         figures: int = Field(2, ge=0, le=20, description="Parts (worst first) drawn as figures.")
+        max_gram_side: int = Field(
+            1024,
+            ge=MIN_ROWS,
+            description=(
+                "Largest matrix whose eigenvalues give a Vendi score: vectors up to this wide use the d × d matrix "
+                "over all matched rows; wider ones the n × n similarity matrix of a seeded sample of at most this "
+                "many rows per side (recorded as vendi_rows and vendi_row_kernel)."
+            ),
+        )
 
     def run(self, ctx: AuditContext) -> CheckResult:
         """Compute Vendi and cluster coverage per part on both candidates, and gate the worst part."""
@@ -525,6 +618,7 @@ class EmbeddingDiversityCheck(Check):
                     "vendi_reference": r.reference_vendi,
                     "vendi_real": r.base_vendi,
                     "vendi_rows": r.vendi_rows,
+                    "vendi_row_kernel": r.vendi_row_kernel,
                     "cluster_js_distance": r.synthetic_js,
                     "reference_cluster_js_distance": r.reference_js,
                     "clusters": r.clusters,

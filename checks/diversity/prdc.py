@@ -327,8 +327,12 @@ class PRDCCheck(Check):
     the reference's. Coverage's standard error is a permutation null (coverage difference between random
     halves of the pooled synthetic and reference rows, given the base), density's the standard deviation of
     the per-row ball counts / k × √(2/m). Distances tie on categorical data (radius 0): a ball includes its
-    boundary. Skips when no part has at least 50 rows per side. Cost: exact, O(n² × width) per part with n
-    = ``max_rows`` (10 000 per side by default, a seeded sample; no cap with ``--full``).
+    boundary. Skips when no part has at least 50 rows per side.
+
+    Cost: exact k-nearest-neighbour search, O(r² × d) per part with r = min(n, m, h, ``max_rows``) rows per side (10 000
+    by default, a seeded sample; no cap with ``--full``), in blocks of four million distance cells (memory O(r × d));
+    the permutation null reuses the same pass (``permutations`` weighted counts per ball). Linear in width, quadratic in
+    the capped rows.
     """
 
     name: ClassVar[str] = "diversity.prdc"

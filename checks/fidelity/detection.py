@@ -72,9 +72,11 @@ class DetectionCheck(Check):
     column is shuffled) of the first fold's model on its held-out rows (capped), on the synthetic pair.
     When the check warns or fails, evidence lists the synthetic rows the classifier finds most synthetic.
 
-    Skips when no column can be compared or a side has fewer than 50 rows. Cost: ``folds`` fits per pair on
-    at most ``2 × max_rows_per_side`` rows (lifted by ``--full``), plus ``columns × importance_repeats``
-    predictions on at most ``importance_rows`` rows.
+    Skips when no column can be compared or a side has fewer than 50 rows.
+
+    Cost: ``folds`` boosting fits on at most 2 × ``max_rows_per_side`` rows (lifted by ``--full``), O(rows × c ×
+    ``max_iter``) each, plus ``c × importance_repeats`` predictions on at most ``importance_rows`` rows for the
+    importances: linear in columns (about c × 3 × 1000 predicted rows), nothing capped by width.
     """
 
     name: ClassVar[str] = "fidelity.detection"

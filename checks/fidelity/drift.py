@@ -91,9 +91,11 @@ class ColumnDriftCheck(Check):
 
     The tests are evidently's own ``StatTest`` objects, called as its ``ValueDrift`` metric calls them (same
     statistic, same verdict) but without the report's plotly rendering, which costs four times the tests.
-    Skips when no column can be compared. Cost: O(n log n) per numeric column, O(n) per categorical one,
-    plus evidently's import (about 1.5 s, once per process); both sides are capped at ``max_rows`` (seeded)
-    unless the audit is ``--full``.
+    Skips when no column can be compared.
+
+    Cost: one evidently test per column, O(r log r) per numeric column and O(r) per categorical one with r ≤
+    ``max_rows`` per side (seeded, lifted by ``--full``): linear in columns; plus evidently's import (about 1.5 s, once
+    per process).
     """
 
     name: ClassVar[str] = "fidelity.drift"

@@ -116,8 +116,11 @@ class KMarginalCheck(Check):
     means are noisy (×√2); on UCI Adult at 1,000 rows it predicts 0.0048 for a measured 0.0046. The worst
     subset and a per-column breakdown are information.
 
-    Skips when fewer than ``k`` columns can be compared or a side has fewer than 20 rows. Cost: one
-    ``bincount`` over the rows per subset and frame (three frames); no subsampling up to ``max_rows``.
+    Skips when fewer than ``k`` columns can be compared or a side has fewer than 20 rows.
+
+    Cost: ``subsets`` seeded k-column subsets (not all C(c, k)), one ``bincount`` over the rows per subset and frame
+    (three frames), O(``subsets`` × (n + m + h)) after binning every column once, O(c × rows); no subsampling up to
+    ``max_rows``. Bounded in columns by ``subsets``.
     """
 
     name: ClassVar[str] = "fidelity.kmarginal"

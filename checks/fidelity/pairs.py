@@ -89,8 +89,10 @@ class PairRelationCheck(Check):
     With several pairs each metric gates the pair furthest past its own threshold, the margins widened
     for the number of pairs (Šidák). Skips when no pair is declared or the real data has too few complete
     pairs (fewer than 50 on the base or the reference side).
-    Cost: embeddings of the pair columns (shared with every other text check), and ``2 × folds`` boosting
-    fits per pair on at most ``2 × max_rows_per_side`` rows of ``5 + product_components`` features.
+
+    Cost: embeddings of the pair columns (shared with every other text check), and ``2 × folds`` boosting fits per
+    declared pair on at most ``2 × max_rows_per_side`` rows of ``5 + product_components`` features: linear in declared
+    pairs, independent of the other columns.
     """
 
     name: ClassVar[str] = "fidelity.pairs"

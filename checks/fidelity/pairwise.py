@@ -97,13 +97,14 @@ class PairwiseAssociationCheck(Check):
     TVD ≈ ½·√((1−2/π)·Σp(1−p)·(1/n+1/m)), pairs of one column are taken as correlated 1/4, and both worst
     values are noisy (×√2); on UCI Adult it is 0.9–1.4× the measured SD at 1,000 and 8,000 rows.
 
-    Skips when fewer than two columns can be compared or a side has fewer than 20 rows. Cost, per frame
-    (base, synthetic, reference): one rank transform per numeric column, one matrix product for all
-    Spearman pairs, one ``bincount`` per pair and three per numeric–categorical pair — O(rows × pairs),
-    about 0.3 s on Adult and 20 s at 1M rows × 20 columns; no subsampling up to ``max_rows``. Pairs grow
-    with the square of the column count: beyond ``max_pairs`` (about 200 columns) a seeded sample of
-    ``max_pairs`` pairs is measured, every column in several of them (recorded in the result); the
-    co-missingness table likewise keeps a seeded sample of the columns with missing values. The association
+    Skips when fewer than two columns can be compared or a side has fewer than 20 rows.
+
+    Cost, per frame (base, synthetic, reference): one rank transform per numeric column, one matrix product for
+    all Spearman pairs, one ``bincount`` per pair and three per numeric–categorical pair — O(rows × pairs) time
+    and O(pairs) memory, about 0.3 s on Adult and 20 s at 1M rows × 20 columns; no subsampling up to
+    ``max_rows``. Pairs grow with the square of the column count: beyond ``max_pairs`` (about 200 columns) a
+    seeded sample of ``max_pairs`` pairs is measured, every column in several of them (recorded in the result);
+    the co-missingness table likewise keeps a seeded sample of the columns with missing values. The association
     heatmaps are drawn only when every pair is measured.
     """
 

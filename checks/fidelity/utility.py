@@ -108,9 +108,11 @@ class UtilityCheck(Check):
     two models' permutation importances on a capped holdout sample, with a per-column table.
 
     Needs a target and a holdout (the runner skips it otherwise); skips when there is no feature besides the
-    target, too few labelled rows, or a target the real data or holdout holds one value of. Cost: two fits on
-    at most ``max_train_rows`` rows, predictions on at most ``max_holdout_rows`` holdout rows, a vectorised
-    bootstrap, and ``2 × features`` batched predictions for the importances.
+    target, too few labelled rows, or a target the real data or holdout holds one value of.
+
+    Cost: two boosting fits on at most ``max_train_rows`` rows, O(rows × c × ``max_iter``) each, predictions on at most
+    ``max_holdout_rows`` holdout rows, a vectorised bootstrap (``bootstrap_resamples``), and ``2 × c ×
+    importance_repeats`` batched predictions on at most ``importance_rows`` rows for the importances: linear in columns.
     """
 
     name: ClassVar[str] = "fidelity.utility"

@@ -120,7 +120,10 @@ class EvalContaminationCheck(Check):
     Evidence: per eval set, the row numbers of contaminated synthetic rows and the eval rows they match
     (capped) — never the texts or values. Skips when there is no eval set (no ``--eval-set`` and no
     holdout) or no eval set could be compared (no shared text column on text data, no comparable column,
-    every item too short). Cost: one pass of ``ngram`` vectorised steps over the words, O(words).
+    every item too short).
+
+    Cost: text: one pass of ``ngram`` vectorised steps over the words of the synthetic, reference and eval texts,
+    O(words); tabular: one fingerprint per row over the shared columns, O((m + h + eval rows) × c). Linear in columns.
     """
 
     name: ClassVar[str] = "leakage.contamination"

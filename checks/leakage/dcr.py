@@ -131,11 +131,12 @@ class DistanceToClosestRecordCheck(Check):
     Skips when there is no column to measure, when text columns cannot be embedded, and when every
     reference row is at the same distance from the training rows (typically 0: every unseen real row has an
     exact twin there, so the distances cannot tell copies from natural matches and the gate cannot fail).
-    Cost: exact search, O(n_candidate × n_base × width); the query side is a seeded sample of
-    ``max_queries`` rows, fewer when rows × base rows would pass ``max_pairs`` (2·10⁹: 20,000 rows per side
-    at 100k base rows, the floor of 5,000 from 400k base rows on), unless ``--full``. The base stays whole,
-    so every distance is the exact nearest distance; only the number of rows measured shrinks
-    (``sample_sizes`` records it).
+
+    Cost: exact nearest-neighbour search of the candidate rows against the base rows, O(q × n × d) time and
+    O(n × d) float32 memory for the index, with q = min(m, ``max_queries``) seeded queries, fewer when q × n
+    would pass ``max_pairs`` (2·10⁹: 20,000 rows per side at 100k base rows, the floor of 5,000 from 400k base
+    rows on), all with ``--full``. The base stays whole, so every distance is the exact nearest distance; only
+    the number of rows measured shrinks (``sample_sizes`` records it).
     """
 
     name: ClassVar[str] = "leakage.dcr"

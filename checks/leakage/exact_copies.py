@@ -55,7 +55,10 @@ class ExactCopyCheck(Check):
     replayed from the real data, against the same share for the reference rows. Information: the copy
     rate of *all* synthetic rows against *all* real rows, with the copied rows' indices as evidence.
     Skips when no column is left after removing identifiers, or every one left is empty (all missing) in the
-    real data: every row would then look the same. Cost: one hash per row, O(n).
+    real data: every row would then look the same.
+
+    Cost: one hash per row over the non-identifier columns, O((n + m + h) × c), and a sort of the hashes; memory
+    O(rows).
     """
 
     name: ClassVar[str] = "leakage.exact_copies"

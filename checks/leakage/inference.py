@@ -67,9 +67,12 @@ class AttributeInferenceCheck(Check):
     become 3.32 and 5.20 for three secrets; see :func:`synthaudit.check.sidak_multiplier`); the floors
     stay. Per secret, the table gives the standard error and the thresholds applied. Information:
     Anonymeter's normalised risk (r_attack − r_control) / (1 − r_control) per secret. Needs a holdout (no
-    control without one), and a target or sensitive column. Cost: exact search of 2 × ``max_targets`` rows per
-    secret, fewer when that would pass ``max_pairs`` distance evaluations per search (1.5·10⁹: 1,500 per side
-    at 1M synthetic rows, the floor); the synthetic side stays whole.
+    control without one), and a target or sensitive column.
+
+    Cost: per secret (target and sensitive columns), an exact search of 2 × ``max_targets`` rows against the
+    synthetic rows on the encoding of the other comparable columns, O(``max_targets`` × m × d), fewer targets
+    when that would pass ``max_pairs`` distance evaluations per search (1.5·10⁹: 1,500 per side at 1M synthetic
+    rows, the floor); the synthetic side stays whole.
     """
 
     name: ClassVar[str] = "leakage.inference"

@@ -39,9 +39,12 @@ class LinkabilityCheck(Check):
     linked against the control's share (range [0, 1], lower is better; about the control share when the
     generator does not memorise). Information: the normalised risk (r_attack − r_control) / (1 − r_control).
     Column sets: ``Params.columns_a`` / ``columns_b``, or by default the comparable columns split into
-    alternating halves (identifiers and text left out). Needs a holdout. Cost: four exact searches of
-    ``max_targets`` rows, fewer when that would pass ``max_pairs`` distance evaluations per search (1.5·10⁹:
-    1,500 per side at 1M synthetic rows, the floor); the synthetic side stays whole.
+    alternating halves (identifiers and text left out). Needs a holdout.
+
+    Cost: four exact searches of ``max_targets`` rows (training and control, A- and B-columns) against the
+    synthetic rows, O(``max_targets`` × m × d), fewer targets when that would pass ``max_pairs`` distance
+    evaluations per search (1.5·10⁹: 1,500 per side at 1M synthetic rows, the floor); the synthetic side stays
+    whole.
     """
 
     name: ClassVar[str] = "leakage.linkability"

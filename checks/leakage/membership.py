@@ -62,9 +62,12 @@ class MembershipInferenceCheck(Check):
 
     Needs a true holdout: halves of the training data hold no non-members. Skips when every candidate is at
     the same distance (the attack measures nothing) and, on data with text, when the text cannot be
-    embedded. Cost: exact search of 2 × ``max_candidates`` rows against the synthetic rows, fewer when
-    that would pass ``max_pairs`` distance evaluations per side (10⁹: 4,000 per side at 250k synthetic
-    rows, the floor of 3,000 from 333k on); the synthetic side stays whole, so every distance is exact.
+    embedded.
+
+    Cost: exact search of 2 × ``max_candidates`` rows (seeded) against the synthetic rows on the shared row
+    vectors, O(``max_candidates`` × m × d), fewer when that would pass ``max_pairs`` distance evaluations per side
+    (10⁹: 4,000 per side at 250k synthetic rows, the floor of 3,000 from 333k on), and a bootstrap
+    (``bootstrap_resamples``) over the distances. The synthetic side stays whole, so every distance is exact.
     """
 
     name: ClassVar[str] = "leakage.membership"

@@ -108,10 +108,11 @@ class TextNearDuplicateCheck(Check):
     error with small floors. The single gating metric, ``near_duplicate_share``, is the method and column
     closest to (or furthest past) its fail threshold; its description and the table name both. Evidence:
     synthetic row numbers of the flagged texts, best matches first (never the texts). Skips when no text
-    column has at least 10 non-empty texts on every side. Cost: O(n) shingling and MinHash (``num_perm``
-    passes), LSH lookups, exact n-gram membership; the embedding method costs the embeddings themselves
-    (cached) and an exact n_synthetic × n_real inner product. Queries are a seeded sample of ``max_texts``
-    per side and the real texts of ``max_base_texts`` unless ``--full``.
+    column has at least 10 non-empty texts on every side.
+
+    Cost: O(n) shingling and MinHash (``num_perm`` passes), LSH lookups, exact n-gram membership; the embedding method
+    costs the embeddings themselves (cached) and an exact n_synthetic × n_real inner product. Queries are a seeded
+    sample of ``max_texts`` per side and the real texts of ``max_base_texts`` unless ``--full``; linear in text columns.
     """
 
     name: ClassVar[str] = "leakage.text_near_duplicates"

@@ -12,10 +12,15 @@ from hypothesis.extra.numpy import arrays
 from synthaudit.artefacts.vector_parts import TABULAR_PART
 from synthaudit.checks.diversity.embedding import (
     EmbeddingDiversityCheck,
+    _kernel_cosine_distance,
+    _kernel_jackknife,
+    _mean_cosine_distance,
+    _vendi_jackknife,
     cluster_js_distance_se,
     emptied_cluster_share,
     gram_summary,
     js_distance,
+    kernel_summary,
     mean_pairwise_cosine_distance,
     vendi_from_gram,
     vendi_score,
@@ -266,3 +271,62 @@ def test_emptied_cluster_share():
     assert emptied_cluster_share(base, base) == (0.0, 0, 4)  # the 10-row cluster expects < 20 rows
     assert emptied_cluster_share(base, np.array([500, 300, 5, 0, 0])) == (0.5, 2, 4)
     assert emptied_cluster_share(np.zeros(3), np.ones(3)) == (0.0, 0, 0)
+
+
+# ----------------------------------------------------------------------------- width: Vendi in the dual
+def test_kernel_summary_gives_the_primal_vendi_jackknife_and_spread():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(240, 40)).astype(np.float32)
+    x[:60] = x[0]  # some repeated rows
+    primal = gram_summary(x, groups=20, rng=np.random.default_rng(9))
+    dual = kernel_summary(x, groups=20, rng=np.random.default_rng(9))
+    assert np.array_equal(np.sort(dual.labels), np.sort(np.arange(240) % 20))
+    assert _kernel_jackknife(dual) == pytest.approx(_vendi_jackknife(primal), rel=1e-9)
+    assert _kernel_cosine_distance(dual) == pytest.approx(_mean_cosine_distance(primal), abs=1e-12)
+    few = x[:15]  # fewer rows than groups: empty groups count in the jackknife on both sides
+    assert _kernel_jackknife(kernel_summary(few, 20, np.random.default_rng(2))) == pytest.approx(
+        _vendi_jackknife(gram_summary(few, 20, np.random.default_rng(2))), rel=1e-9
+    )
+    identical = np.tile(rng.normal(size=(1, 5000)), (80, 1)).astype(np.float32)
+    assert vendi_from_gram(kernel_summary(identical).kernel) == 1.0
+    with pytest.raises(ValueError, match="rng"):
+        kernel_summary(x, groups=2)
+
+
+def _wide_frames(columns: int, rows: int, seed: int) -> list[pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    factors = rng.normal(size=(4, columns))
+    out = []
+    for n in (rows, rows // 2, rows // 2):
+        latent = rng.normal(size=(n, 4)) @ factors + rng.normal(size=(n, columns))
+        frame = pd.DataFrame(latent, columns=[f"x{j}" for j in range(columns)])
+        for j in range(0, columns, 5):
+            frame[f"x{j}"] = np.where(latent[:, j] > 0, "hi", "lo")
+        out.append(frame)
+    return out
+
+
+def test_vendi_is_computed_in_the_dual_past_the_cap_recorded_and_seeded():
+    # 1,200 columns (about 1,440 encoded features) over 300 rows: past the default 1,024, so the dual on 150 rows.
+    real, holdout, synth = _wide_frames(1200, 300, seed=11)
+    first = EmbeddingDiversityCheck().run(make_context(real, synth, holdout, seed=3))
+    again = EmbeddingDiversityCheck().run(make_context(real, synth, holdout, seed=3))
+    assert first == again
+    assert first.status is Status.PASS, first.summary
+    row = first.tables[0].rows[0]
+    assert row["vendi_row_kernel"] is True and row["vendi_rows"] == 150
+    collapsed = pd.concat([synth.iloc[:5]] * 30, ignore_index=True)
+    assert EmbeddingDiversityCheck().run(make_context(real, collapsed, holdout, seed=3)).status is Status.FAIL
+
+
+def test_the_cap_samples_rows_when_the_encoding_is_wider_than_it(adult_split):
+    real, holdout, synth = adult_split(6, real=3000, holdout=1500, synth=1500)
+    capped = EmbeddingDiversityCheck(EmbeddingDiversityCheck.Params(max_gram_side=80))
+    result = capped.run(make_context(real, synth, holdout, seed=2))
+    assert result.status is Status.PASS, result.summary
+    assert result.sample_sizes[f"{TABULAR_PART}.vendi_rows"] == 80
+    assert result.tables[0].rows[0]["vendi_row_kernel"] is True
+    assert result == capped.run(make_context(real, synth, holdout, seed=2))
+    default = EmbeddingDiversityCheck().run(make_context(real, synth, holdout, seed=2))
+    assert default.tables[0].rows[0]["vendi_row_kernel"] is False
+    assert default.sample_sizes[f"{TABULAR_PART}.vendi_rows"] == 1500
