@@ -24,7 +24,7 @@ from synthaudit.check import (
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult
 from synthaudit.stats.auc import roc_auc
-from synthaudit.stats.importance import permutation_drops
+from synthaudit.stats.importance import permutation_drops, tree_features_used
 from synthaudit.stats.threads import one_openmp_thread
 from synthaudit.stats.two_sample import ClassifierTest, classifier_two_sample_test
 
@@ -266,6 +266,7 @@ class DetectionCheck(Check):
                 y,
                 repeats=params.importance_repeats,
                 rng=rng,
+                used=tree_features_used(model, x.shape[1]),
             )
         frame = pd.DataFrame(
             {"auc_drop": drops.mean(axis=1), "auc_drop_sd": drops.std(axis=1), "order": np.arange(len(columns))},

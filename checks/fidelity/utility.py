@@ -21,6 +21,7 @@ from synthaudit.checks.fidelity.utility_models import (
     bootstrap_counts,
     chance_score,
     class_labels,
+    columns_read,
     fit_model,
     importances,
     model_task,
@@ -255,6 +256,10 @@ class UtilityCheck(Check):
             p,
             seed,
             ctx.full,
+            used=(
+                columns_read(real_model, x_holdout.shape[1], len(features), bool(text)),
+                columns_read(synth_model, x_holdout.shape[1], len(features), bool(text)),
+            ),
         )
         metrics = score_metrics(task, (tstr, trtr), se, n_train, p.gap_margin)
         labels = class_labels(task, real[target], synth[target], holdout[target])

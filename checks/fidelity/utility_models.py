@@ -14,7 +14,7 @@ import pandas as pd
 
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
-from synthaudit.stats.importance import permutation_drops
+from synthaudit.stats.importance import permutation_drops, tree_features_used
 from synthaudit.stats.threads import one_openmp_thread
 from synthaudit.stats.weighted_scores import weighted_auc, weighted_macro_f1, weighted_r2
 
@@ -187,19 +187,35 @@ def importances(
     params: Any,
     seed: int,
     full: bool,
+    used: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
 ) -> tuple[pd.DataFrame, int]:
-    """Permutation importance of each column for both models (mean drop in score), largest gap first."""
+    """Permutation importance of each column for both models (mean drop in score), largest gap first.
+
+    ``used`` holds, per model (real, synthetic), which columns it reads (``None``: all); the others score 0
+    without a prediction, as shuffling them would (see :func:`synthaudit.stats.importance.permutation_drops`).
+    """
     rng = np.random.default_rng(seed)
     if not full and len(y) > params.importance_rows:
         keep = sorted_positions(rng, len(y), params.importance_rows)
         x, y = x[keep], y[keep]
     frame = pd.DataFrame(index=list(columns))
-    for label, predict in (("real_model", predict_real), ("synthetic_model", predict_synth)):
+    for label, predict, reads in (("real_model", predict_real, used[0]), ("synthetic_model", predict_synth, used[1])):
         drops = permutation_drops(
-            predict, task.score, x, y, repeats=params.importance_repeats, rng=np.random.default_rng(seed)
+            predict, task.score, x, y, repeats=params.importance_repeats, rng=np.random.default_rng(seed), used=reads
         )
         frame[label] = np.nan_to_num(drops.mean(axis=1))
     frame["gap"] = (frame["real_model"] - frame["synthetic_model"]).abs()
     frame["order"] = np.arange(len(columns))
     frame = frame.sort_values(["gap", "order"], ascending=[False, True], kind="stable")
     return frame.drop(columns=["gap", "order"]), len(y)
+
+
+def columns_read(model: Any, width: int, tabular: int, text: bool) -> np.ndarray | None:
+    """Which importance columns a fitted model reads: its tabular features, then one for all text features.
+
+    ``None`` when that cannot be told (a constant model, another model type): every column then counts as read.
+    """
+    used = tree_features_used(model, width)
+    if used is None:
+        return None
+    return np.append(used[:tabular], bool(used[tabular:].any())) if text else used
