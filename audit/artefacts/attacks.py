@@ -47,14 +47,11 @@ def nearest_synthetic(
 ) -> list[np.ndarray]:
     """For each query frame, the positions (into ``ctx.synth``) of the ``k`` nearest synthetic rows.
 
-    Nearness is on ``columns`` only, encoded like the shared encoding (fitted on the real data); the index
-    over the synthetic rows is built once per column set and shared between checks.
+    Nearness is on ``columns`` only, encoded like the shared encoding (fitted on the real data, restricted to
+    ``columns``). The index over the synthetic rows serves every query frame of one call and is then freed: no
+    two attacks search the same column set, so keeping it would only hold memory (at 1M synthetic rows each
+    index is a float32 copy of the rows, a few hundred MiB).
     """
-    key = "leakage.attacks.index." + "\x1f".join(columns)
-
-    def build() -> tuple[RowEncoder, ExactNeighbourIndex]:
-        encoder = ctx.encoder.restricted(columns)  # the audit's encoding of these columns: no refit over the rows
-        return encoder, ExactNeighbourIndex(encoder.transform(ctx.synth[list(columns)]))
-
-    encoder, index = ctx.shared(key, build)
+    encoder: RowEncoder = ctx.encoder.restricted(columns)  # the audit's encoding of these columns: no refit
+    index = ExactNeighbourIndex(encoder.transform(ctx.synth[list(columns)]))
     return [index.search(encoder.transform(frame[list(columns)]), k=k)[1] for frame in queries]
