@@ -146,6 +146,13 @@ def _load_shards(path: Path, shown: str, label: str, encoding: str) -> LoadedTab
     """Read every shard of a directory or glob pattern (:mod:`synthaudit.data.shards`) and stack them."""
     files = shard_files(path, shown, label, _format_of)
     tables = [load_table(file, label=f"{label} shard", encoding=encoding) for file in files]
+    stacked = stack_shards(tables, [str(f) for f in files], label, shown)
+    logger.info("loaded %s table %s from %d shards: %d rows", label, shown, len(files), stacked.n_rows)
+    return stacked
+
+
+def stack_shards(tables: list[LoadedTable], files: list[str], label: str, shown: str) -> LoadedTable:
+    """Shards (read in name order) as one table: the same columns required, one fingerprint over every shard."""
     first = tables[0]
     for file, table in zip(files[1:], tables[1:], strict=True):
         if list(table.frame.columns) != list(first.frame.columns):
@@ -155,9 +162,8 @@ def _load_shards(path: Path, shown: str, label: str, encoding: str) -> LoadedTab
                 "same order"
             )
     frame = pd.concat([t.frame for t in tables], ignore_index=True) if len(tables) > 1 else first.frame
-    sha = shards_sha256([(file.name, table.sha256) for file, table in zip(files, tables, strict=True)])
+    sha = shards_sha256([(Path(file).name, table.sha256) for file, table in zip(files, tables, strict=True)])
     roles = tuple(dict.fromkeys(role for table in tables for role in table.chat_roles))
-    logger.info("loaded %s table %s from %d shards: %d rows", label, shown, len(files), len(frame))
     return LoadedTable(frame, label, shown, sha, first.format, len(frame), first.n_columns, roles)
 
 

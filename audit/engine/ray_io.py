@@ -32,8 +32,7 @@ import pyarrow.parquet as pq
 from synthaudit.data import loading, source_file, text_readers
 from synthaudit.data.chat import MESSAGES_FIELD
 from synthaudit.data.loading import LoadedTable, load_table
-from synthaudit.data.shards import is_sharded, shard_files, shards_sha256
-from synthaudit.errors import InputError
+from synthaudit.data.shards import is_sharded, shard_files
 
 __all__ = ["read_table"]
 
@@ -137,20 +136,4 @@ def read_table(ray: Any, source: Any, *, label: str, encoding: str) -> LoadedTab
             tables.append(ray.get(pending[file]))
         else:
             tables.append(_to_loaded(read[os.path.abspath(file)], file, shard_label, fmt, sha))
-    return _stack(tables, files, label, shown)
-
-
-def _stack(tables: list[LoadedTable], files: list[str], label: str, shown: str) -> LoadedTable:
-    """The shards stacked in name order, as :mod:`synthaudit.data.loading` stacks them (same checks, same hash)."""
-    first = tables[0]
-    for file, table in zip(files[1:], tables[1:], strict=True):
-        if list(table.frame.columns) != list(first.frame.columns):
-            raise InputError(
-                f"{label} shard '{file}' has the columns {list(table.frame.columns)[:8]}, not those of the first "
-                f"shard '{files[0]}' ({list(first.frame.columns)[:8]}); every shard needs the same columns in the "
-                "same order"
-            )
-    frame = pd.concat([t.frame for t in tables], ignore_index=True) if len(tables) > 1 else first.frame
-    sha = shards_sha256([(Path(file).name, table.sha256) for file, table in zip(files, tables, strict=True)])
-    roles = tuple(dict.fromkeys(role for table in tables for role in table.chat_roles))
-    return LoadedTable(frame, label, shown, sha, first.format, len(frame), first.n_columns, roles)
+    return loading.stack_shards(tables, files, label, shown)
