@@ -13,7 +13,16 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ExactNeighbourIndex", "kmeans_centroids", "raw_search"]
+__all__ = ["ExactNeighbourIndex", "kmeans_centroids", "raw_search", "search_arguments"]
+
+
+def search_arguments(queries: np.ndarray, k: int, dim: int, size: int) -> tuple[np.ndarray, int]:
+    """Queries as contiguous float32 rows of ``dim`` columns (else ``ValueError``), and ``k`` capped at ``size``."""
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    if q.ndim != 2 or (len(q) and q.shape[1] != dim):
+        raise ValueError(f"queries must be a 2-D array with {dim} columns; got shape {q.shape}")
+    return q, min(k, size)
+
 
 _QUERY_BATCH = 8192
 _CANDIDATE_MARGIN = 8
@@ -50,13 +59,9 @@ class ExactNeighbourIndex:
         Both are ``(len(queries), min(k, size))`` arrays: float64 Euclidean distances, nearest first, and
         int64 row numbers of the indexed vectors.
         """
-        q = np.ascontiguousarray(queries, dtype=np.float32)
-        if q.ndim != 2 or (len(q) and q.shape[1] != self.dim):
-            raise ValueError(f"queries must be a 2-D array with {self.dim} columns; got shape {q.shape}")
-        k = min(k, self.size)
+        q, k = search_arguments(queries, k, self.dim, self.size)
         if k <= 0 or len(q) == 0:
-            width = max(k, 0)
-            return np.zeros((len(q), width), dtype=np.float64), np.zeros((len(q), width), dtype=np.int64)
+            return np.zeros((len(q), max(k, 0)), dtype=np.float64), np.zeros((len(q), max(k, 0)), dtype=np.int64)
         distances = np.empty((len(q), k), dtype=np.float64)
         indices = np.empty((len(q), k), dtype=np.int64)
         for start in range(0, len(q), _QUERY_BATCH):

@@ -33,7 +33,7 @@ from synthaudit.embeddings import EmbeddingOptions, TextEmbedder
 from synthaudit.engine.local import BLOCK_ROWS, row_blocks
 from synthaudit.engine.sharding import exact_squared, merge_topk, shard_bounds
 from synthaudit.errors import InputError
-from synthaudit.neighbours import ExactNeighbourIndex
+from synthaudit.neighbours import ExactNeighbourIndex, search_arguments
 
 from .states import MergeableState  # relative: mypy sees the type (the package maps to audit/)
 
@@ -87,13 +87,9 @@ class ShardedNeighbourIndex:
 
     def search(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """``(distances, indices)`` of the ``k`` nearest indexed rows of each query row, exact."""
-        q = np.ascontiguousarray(queries, dtype=np.float32)
-        if q.ndim != 2 or (len(q) and q.shape[1] != self.dim):
-            raise ValueError(f"queries must be a 2-D array with {self.dim} columns; got shape {q.shape}")
-        k = min(k, self.size)
+        q, k = search_arguments(queries, k, self.dim, self.size)
         if k <= 0 or len(q) == 0:
-            width = max(k, 0)
-            return np.zeros((len(q), width), dtype=np.float64), np.zeros((len(q), width), dtype=np.int64)
+            return np.zeros((len(q), max(k, 0)), dtype=np.float64), np.zeros((len(q), max(k, 0)), dtype=np.int64)
         blocks = []
         for start in range(0, len(q), QUERY_BLOCK):
             ref = self._ray.put(q[start : start + QUERY_BLOCK])
