@@ -52,6 +52,7 @@ from synthaudit.checks.diversity.embedding_stats import (  # noqa: F401 (re-expo
 )
 from synthaudit.context import AuditContext
 from synthaudit.result import CheckResult, FigureSpec, Metric
+from synthaudit.stats.threads import one_blas_thread
 
 __all__ = [
     "EmbeddingDiversityCheck",
@@ -79,20 +80,22 @@ def _evaluate_part(
     base_v = sample_side(part.base, size, rng)
     syn_v = sample_side(part.synthetic, size, rng)
     ref_v = sample_side(part.reference, size, rng)
-    if row_kernel:
-        base_vendi = vendi_from_gram(kernel_summary(base_v.vectors).kernel)
-        syn_kernel = kernel_summary(syn_v.vectors, p.jackknife_groups, rng)
-        ref_kernel = kernel_summary(ref_v.vectors, p.jackknife_groups, rng)
-        syn_vendi, syn_se = _kernel_jackknife(syn_kernel)
-        ref_vendi, ref_se = _kernel_jackknife(ref_kernel)
-        syn_cosine, ref_cosine = _kernel_cosine_distance(syn_kernel), _kernel_cosine_distance(ref_kernel)
-    else:
-        base_vendi = vendi_from_gram(gram_summary(base_v.vectors).total)
-        syn_summary = gram_summary(syn_v.vectors, p.jackknife_groups, rng)
-        ref_summary = gram_summary(ref_v.vectors, p.jackknife_groups, rng)
-        syn_vendi, syn_se = _vendi_jackknife(syn_summary)
-        ref_vendi, ref_se = _vendi_jackknife(ref_summary)
-        syn_cosine, ref_cosine = _mean_cosine_distance(syn_summary), _mean_cosine_distance(ref_summary)
+    # Gram products and eigen-decompositions on one BLAS thread: threaded BLAS moves their last bits.
+    with one_blas_thread():
+        if row_kernel:
+            base_vendi = vendi_from_gram(kernel_summary(base_v.vectors).kernel)
+            syn_kernel = kernel_summary(syn_v.vectors, p.jackknife_groups, rng)
+            ref_kernel = kernel_summary(ref_v.vectors, p.jackknife_groups, rng)
+            syn_vendi, syn_se = _kernel_jackknife(syn_kernel)
+            ref_vendi, ref_se = _kernel_jackknife(ref_kernel)
+            syn_cosine, ref_cosine = _kernel_cosine_distance(syn_kernel), _kernel_cosine_distance(ref_kernel)
+        else:
+            base_vendi = vendi_from_gram(gram_summary(base_v.vectors).total)
+            syn_summary = gram_summary(syn_v.vectors, p.jackknife_groups, rng)
+            ref_summary = gram_summary(ref_v.vectors, p.jackknife_groups, rng)
+            syn_vendi, syn_se = _vendi_jackknife(syn_summary)
+            ref_vendi, ref_se = _vendi_jackknife(ref_summary)
+            syn_cosine, ref_cosine = _mean_cosine_distance(syn_summary), _mean_cosine_distance(ref_summary)
 
     clusters = _cluster_count(len(part.synthetic), p.max_clusters)
     train = part.base.vectors if full else sample_side(part.base, p.kmeans_rows, rng).vectors
@@ -144,6 +147,9 @@ class EmbeddingDiversityCheck(Check):
     standard-error multipliers are Šidák-adjusted for taking the worst). Figures: cluster occupancy
     bars and a 2-D PCA projection of up to 500 real and 500 synthetic rows. Text parts are skipped with the
     install hint when the ``text`` extra is missing; skips when no part has 50 rows per side.
+
+    The Gram and kernel products, their eigenvalues and the PCA run on one BLAS thread: threaded BLAS splits
+    their sums between threads, which moved the Vendi ratio in its last digits with the machine's thread count.
 
     Cost: the shared encoding, O(rows × d), built once per audit. Vendi: O(r × d²) to form the d × d matrix over r =
     min(n, m, h) matched rows and 21 eigen-decompositions O(d³) (the 20-group jackknife; memory 20 × d² float64); when d

@@ -22,8 +22,10 @@ def bootstrap_auc(scores: np.ndarray, labels: np.ndarray, rng: np.random.Generat
     """AUCs of ``resamples`` stratified bootstrap resamples (members and non-members resampled separately).
 
     Each AUC is the Mann–Whitney U of the resample over n₁·n₀, counted per distinct score rather than by
-    ranking the resample: U = Σ over positives of (negatives below + ½ negatives tied). The counts are
-    integers and halves, exact in float64, so the values are those of ranking each resample, in O(n) each.
+    ranking the resample: U = Σ over positives of (negatives below + ½ negatives tied). 2U is summed in
+    int64 (exact), so the values are those of ranking each resample, in O(n) each. No BLAS call: a
+    threaded dot product on a vector this short spent ~30× the arithmetic in thread wake-ups (1.2–1.5 CPU s
+    for 200 resamples of 20,000 scores on 2 cores, against 0.04 s).
     """
     pos, neg = scores[labels], scores[~labels]
     _, groups = np.unique(np.concatenate([pos, neg]), return_inverse=True)
@@ -33,9 +35,9 @@ def bootstrap_auc(scores: np.ndarray, labels: np.ndarray, rng: np.random.Generat
     for b in range(resamples):
         pos_weight = np.bincount(pos_group[rng.integers(0, len(pos), len(pos))], minlength=n_groups)
         neg_weight = np.bincount(neg_group[rng.integers(0, len(neg), len(neg))], minlength=n_groups)
-        below = np.cumsum(neg_weight) - neg_weight
-        u = float(np.dot(pos_weight, below + 0.5 * neg_weight))
-        out[b] = u / (len(pos) * len(neg))
+        twice_below_or_tied = 2 * np.cumsum(neg_weight) - neg_weight  # 2·(below) + tied, per distinct score
+        twice_u = int(np.sum(pos_weight * twice_below_or_tied, dtype=np.int64))
+        out[b] = twice_u / (2 * len(pos) * len(neg))
     return out
 
 
