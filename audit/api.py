@@ -281,6 +281,11 @@ def audit(
     params = resolve_params(resolved_policy, classes)
     selection = select_checks(list(classes), resolved_policy)
     exporters = _exporters(classes, selection.run, EXPECTATION_SUITE) if export_expectations is not None else []
+    if embedding_model is not None and not Path(embedding_model).expanduser().is_dir():  # bad input, before any work
+        raise InputError(
+            f"--embedding-model {embedding_model!r} is not a directory; give the local path of a "
+            "sentence-transformers model (models are never downloaded)."
+        )
     runner = open_engine(engine, address=ray_address, workers=workers)
     try:
         tick = time.perf_counter()

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 
 from synthaudit.cli_commands import checks_command, compare_command, init_command, report_command, trend_command
-from synthaudit.cli_support import ExitCode, guard, split_commas, stderr_console, write_outputs
+from synthaudit.cli_support import ExitCode, check_output_paths, guard, split_commas, stderr_console, write_outputs
 
 __all__ = ["DEFAULT_REPORT", "ExitCode", "Preset", "Task", "app", "main"]
 
@@ -250,6 +250,15 @@ def check_command(
         if no_report and report is not None:
             raise InputError("--report and --no-report contradict each other; pass one of them.")
         report_path = None if no_report else (report if report is not None else DEFAULT_REPORT)
+        check_output_paths(  # before any work: an unwritable output is known now, not after the audit
+            {
+                "JSON result": json_path,
+                "HTML report": report_path,
+                "JUnit XML": junit,
+                "Markdown summary": markdown,
+                "expectation suite": export_expectations,
+            }
+        )
         with library_output(quiet=quiet, interactive=sys.stderr.isatty()):
             return run(report_path)
 

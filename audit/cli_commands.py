@@ -15,6 +15,7 @@ from rich.console import Console
 from synthaudit.cli_support import (
     ExitCode,
     append_step_summary,
+    check_output_paths,
     guard,
     split_commas,
     stderr_console,
@@ -54,6 +55,7 @@ def trend_command(
         from synthaudit.trend import trend
 
         err = stderr_console()
+        check_output_paths({"trend JSON": json_path, "HTML report": report})  # before any work
         with library_output(quiet=False, interactive=sys.stderr.isatty()):
             result = trend(
                 real,
@@ -170,7 +172,8 @@ def init_command(
         if path.exists() and not force:
             raise InputError(f"{str(path)!r} already exists; pass --force to overwrite it or name another file.")
         schema = shipped_schema_path(POLICY_SCHEMA_FILE)
-        write_text_atomic(path, default_policy_text(load_registry(), schema_uri=schema.resolve().as_uri()))
+        text = default_policy_text(load_registry(), schema_uri=schema.resolve().as_uri())
+        write_each([("policy file", path, lambda target: write_text_atomic(target, text))], quiet=True)
         stderr_console().print(
             f"wrote {path}; pass it with --config {path} (schema for editors: {schema})", markup=False
         )
@@ -193,10 +196,15 @@ def report_command(
         from synthaudit.reports.json import read_json
         from synthaudit.reports.terminal import render_summary
 
+        check_output_paths({"HTML report": report, "JUnit XML": junit, "Markdown summary": markdown})
         try:
             result = read_json(result_json)
         except FileNotFoundError:
             raise InputError(f"the result file {str(result_json)!r} does not exist.") from None
+        except OSError as exc:
+            raise InputError(
+                f"cannot read the result file {str(result_json)!r} ({exc.strerror or exc}); pass a JSON result file."
+            ) from None
         except (ValueError, KeyError, TypeError) as exc:
             raise InputError(
                 f"the result file {str(result_json)!r} is not a synthaudit JSON result ({exc}); write one with "
@@ -240,6 +248,7 @@ def compare_command(
             write_comparison_markdown,
         )
 
+        check_output_paths({"comparison JSON": json_path, "HTML report": report, "Markdown summary": markdown})
         policy = RegressionPolicy(sigma=sigma, status_rule=status_rule, gate=not ignore_gate)
         comparison = compare_results(
             load_result(baseline),

@@ -5,12 +5,13 @@ An unwritable output path or bad input is bad usage (exit 2); a bug prints its t
 
 from __future__ import annotations
 
+import errno
 import os
 import traceback
 from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -49,6 +50,16 @@ def guard(action: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         err.print("synthaudit: interrupted.", markup=False)
         raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except OSError as exc:
+        if exc.filename is None or exc.errno not in _REFUSED_PATH_ERRNOS:
+            _internal_error(err)
+        # a path the system refuses (a name too long, a full disk, no permission): the user's path or machine
+        err.print(
+            f"synthaudit: error: cannot use {str(exc.filename)!r} ({exc.strerror or exc}); check the path, its "
+            "permissions and the free space.",
+            markup=False,
+        )
+        raise typer.Exit(ExitCode.USAGE_ERROR) from None
     except MemoryError:  # outside a check (a check's own MemoryError is that check's error)
         err.print(
             "synthaudit: error: out of memory; audit fewer rows (--max-rows N) or columns (--columns), or give the "
@@ -59,14 +70,27 @@ def guard(action: Callable[[], int]) -> None:
     except typer.Exit:
         raise
     except Exception:
-        err.print(traceback.format_exc(), markup=False)
-        err.print(
-            "synthaudit: internal error — this is a bug. Please report it with the traceback above and the "
-            "command you ran.",
-            markup=False,
-        )
-        raise typer.Exit(ExitCode.INTERNAL_ERROR) from None
+        _internal_error(err)
     raise typer.Exit(code)
+
+
+_REFUSED_PATH_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENAMETOOLONG", "EACCES", "EPERM", "ENOSPC", "EDQUOT", "EFBIG", "EROFS", "ELOOP", "EISDIR", "ENOTDIR")
+    if hasattr(errno, name)
+)
+"""Errors of the system refusing a path the user gave (bad usage or a full disk, exit 2), not of synthaudit."""
+
+
+def _internal_error(err: Console) -> NoReturn:
+    """Print the exception being handled and the bug notice; exit 3."""
+    err.print(traceback.format_exc(), markup=False)
+    err.print(
+        "synthaudit: internal error — this is a bug. Please report it with the traceback above and the command "
+        "you ran.",
+        markup=False,
+    )
+    raise typer.Exit(ExitCode.INTERNAL_ERROR) from None
 
 
 def split_commas(values: list[str] | None) -> list[str]:
@@ -77,20 +101,70 @@ def split_commas(values: list[str] | None) -> list[str]:
     return out
 
 
-def write_each(writers: list[tuple[str, Path | None, Callable[[Path], object]]], *, quiet: bool = False) -> None:
-    """Write each ``(label, path, writer)`` whose path is set; an unwritable path is bad usage (exit 2)."""
+def check_output_paths(paths: dict[str, Path | None]) -> None:
+    """Raise bad usage (exit 2) when an output ``label: path`` cannot be a file.
+
+    That is an existing directory, or a path under an existing file: found before any work, not after it.
+    """
     from synthaudit.errors import InputError
 
-    for label, path, write in writers:
+    for label, path in paths.items():
         if path is None:
             continue
+        why = ""
         try:
+            if path.is_dir():
+                why = "it is a directory"
+            else:
+                parent = next((p for p in path.parents if p.exists() or p.is_symlink()), None)
+                if parent is not None and not parent.is_dir():
+                    why = f"{str(parent)!r} is a file, not a directory"
+        except OSError as exc:  # e.g. a name too long
+            why = exc.strerror or str(exc)
+        if why:
+            raise InputError(f"cannot write the {label} to {str(path)!r} ({why}); choose a writable path.")
+
+
+def write_each(writers: list[tuple[str, Path | None, Callable[[Path], object]]], *, quiet: bool = False) -> None:
+    """Write each ``(label, path, writer)`` whose path is set, all or none; an unwritable path is bad usage (exit 2).
+
+    Every output is first written whole beside its target (a hidden ``.partial`` file), and the targets are
+    replaced only once every output is written: a failure (a full disk, an unwritable path) or Ctrl-C leaves
+    no new output and no partial file. A target that is not a regular file (``/dev/stdout``) cannot be
+    replaced; it is written directly, after the others are written and before they replace their targets.
+    """
+    from synthaudit.errors import InputError
+
+    wanted = [(label, path, write) for label, path, write in writers if path is not None]
+    check_output_paths({label: path for label, path, _ in wanted})
+    staged: list[tuple[Path, Path]] = []  # (partial file, target)
+    direct: list[tuple[str, Path, Callable[[Path], object]]] = []
+    current: tuple[str, Path] = ("", Path())
+    try:
+        for number, (label, path, write) in enumerate(wanted):
+            current = (label, path)
+            target = Path(os.path.realpath(path)) if path.is_symlink() else path
+            if target.exists() and not target.is_file():
+                direct.append((label, path, write))
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            stage = target.with_name(f".{target.name}.{os.getpid()}-{number}.partial")
+            staged.append((stage, target))
+            write(stage)
+        for label, path, write in direct:  # before any target is replaced: a failure here leaves none
+            current = (label, path)
             write(path)
-        except OSError as exc:
-            raise InputError(
-                f"cannot write the {label} to {str(path)!r} ({exc.strerror or exc}); choose a writable path."
-            ) from None
-        if not quiet:
+        for stage, target in staged:
+            os.replace(stage, target)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the {current[0]} to {str(current[1])!r} ({exc.strerror or exc}); choose a writable path."
+        ) from None
+    finally:
+        for stage, _ in staged:
+            stage.unlink(missing_ok=True)
+    if not quiet:
+        for label, path, _ in wanted:
             stderr_console().print(f"{label} written to {path}", markup=False)
 
 

@@ -64,7 +64,7 @@ def generation_sources(generations: Sequence[Source]) -> list[Source]:
     :data:`MIN_GENERATIONS` generations.
     """
     sources = list(generations)
-    directories = [s for s in sources if not isinstance(s, pd.DataFrame) and Path(s).is_dir()]
+    directories = [s for s in sources if not isinstance(s, pd.DataFrame) and _is_directory(Path(s))]
     if directories and len(sources) > 1:
         raise InputError(
             f"{str(directories[0])!r} is a directory; give either one directory of generation files or the "
@@ -72,6 +72,12 @@ def generation_sources(generations: Sequence[Source]) -> list[Source]:
         )
     if directories:
         folder = Path(directories[0])
+        broken = [p for p in folder.iterdir() if not p.name.startswith(".") and _is_data_file(p) and not p.exists()]
+        if broken:  # a dangling or looping link: never drop a generation silently
+            raise InputError(
+                f"the directory {str(folder)!r} holds {broken[0].name!r}, which is not a readable file (a broken or "
+                "looping symbolic link?); fix or remove it."
+            )
         sources = sorted(
             (str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and _is_data_file(p)),
             key=lambda path: Path(str(path)).name,
@@ -84,6 +90,13 @@ def generation_sources(generations: Sequence[Source]) -> list[Source]:
             f"{len(sources)}. Give the generations in order (GEN1 GEN2 GEN3 ...) or one directory of them."
         )
     return sources
+
+
+def _is_directory(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long to look up: the file reader reports it
+        return False
 
 
 def _is_data_file(path: Path) -> bool:

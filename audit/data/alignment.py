@@ -231,6 +231,7 @@ def _align_eval_sets(
     """
     frames: dict[str, pd.DataFrame] = {}
     notes: list[str] = []
+    _reject_nested({f"eval set {name!r}": table for name, table in tables.items()}, common)
     for name, table in tables.items():
         shared = [c for c in common if c in table.frame.columns]
         if not shared:

@@ -91,6 +91,11 @@ def chat_frame(
         row[f"\0{TURNS_COLUMN}"] = sum(len(c) for c in by_role.values())
         rows.append(row)
     ordered = [r for r in CANONICAL_ROLES if r in roles] + [r for r in roles if r not in CANONICAL_ROLES]
+    if TURNS_COLUMN in roles:
+        fail(
+            f'has messages with the role "{TURNS_COLUMN}", the name of the column that counts the messages',
+            "rename that role (each role of the messages becomes a column)",
+        )
     clash = sorted(name for name in (*ordered, TURNS_COLUMN) if name in fields)
     if clash:
         fail(

@@ -1,8 +1,8 @@
 """Values made comparable to the real data's column roles: coercion that counts what it cannot read.
 
 A value that cannot be read as the column's role (text in a numeric column) becomes missing and is counted,
-never dropped silently; a column holding nested values (lists, records, arrays) is bad input, since no check
-can compare them.
+never dropped silently; a column holding nested values (lists, records, arrays) or raw bytes is bad input, since
+no check can compare them.
 """
 
 from collections.abc import Sequence
@@ -63,29 +63,50 @@ def _coerce(values: pd.Series, role: Role) -> tuple[pd.Series, int, int]:
 
 
 _NESTED = (list, tuple, dict, set, np.ndarray)
+_BYTES = (bytes, bytearray, memoryview)
 
 
-def _holds_nested(values: pd.Series) -> bool:
-    """Whether any cell holds a list, dict, set or array (Parquet structs and lists, nested JSON)."""
+def _uncomparable(values: pd.Series) -> str | None:
+    """Why no check can compare this column, or ``None`` when they can.
+
+    ``"nested"``: a cell holds a list, dict, set or array (Parquet structs and lists, nested JSON); ``"bytes"``:
+    a cell holds raw bytes (a Parquet binary column that is not UTF-8 text).
+    """
     dtype = values.dtype
     pyarrow_dtype = getattr(dtype, "pyarrow_dtype", None)
     if pyarrow_dtype is not None:
         import pyarrow as pa
 
-        return bool(pa.types.is_nested(pyarrow_dtype))
+        return "nested" if pa.types.is_nested(pyarrow_dtype) else None
     if not pd.api.types.is_object_dtype(dtype):
-        return False
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("mixed", "mixed-integer", "unknown-array"):
-        return False
-    return any(isinstance(v, _NESTED) for v in values.to_numpy())
+        return None
+    inferred = pd.api.types.infer_dtype(values, skipna=True)  # one pass over the column, in C
+    if inferred == "bytes":
+        return "bytes"
+    if inferred not in ("mixed", "mixed-integer", "unknown-array"):
+        return None
+    for value in values.to_numpy():
+        if isinstance(value, _NESTED):
+            return "nested"
+        if isinstance(value, _BYTES):
+            return "bytes"
+    return None
 
 
 def _reject_nested(tables: dict[str, LoadedTable | None], columns: Sequence[str]) -> None:
-    """Bad input when a compared column holds nested values: no check can compare lists or records."""
+    """Bad input when a compared column holds nested values or raw bytes: no check can compare them."""
     for side, table in tables.items():
         if table is None:
             continue
-        nested = [c for c in columns if c in table.frame.columns and _holds_nested(table.frame[c])]
+        kinds = {c: _uncomparable(table.frame[c]) for c in columns if c in table.frame.columns}
+        raw = [c for c, kind in kinds.items() if kind == "bytes"]
+        if raw:
+            raise InputError(
+                f"the {side} file {table.source!r} has raw bytes that are not UTF-8 text in the column(s) {raw[:10]}; "
+                "synthaudit compares numbers, categories, dates and text. Decode them to text (e.g. hex or base64), "
+                "or leave them out with --columns."
+            )
+        nested = [c for c, kind in kinds.items() if kind == "nested"]
         if nested:
             hint = (
                 " JSON input must hold one flat object per row (JSON lines, or an array of records)."

@@ -4,8 +4,9 @@ Data pipelines (Spark, Ray, Dask, Hugging Face datasets) write tables as many pa
 real/ synth/`` reads every data file of a directory (or ``'real/part-*.parquet'``, quoted) in name order,
 each with the single-file reader and its checks, and stacks them. Markers and hidden files that such tools
 leave beside the data (``_SUCCESS``, ``.crc``, ``.DS_Store``, names starting with ``_`` or ``.``) are skipped.
-Every shard must be in one format and have the same columns in the same order; the table's SHA-256 covers
-the shards' names and their own SHA-256s, in order.
+Every shard must be in one format and have the same columns in the same order; a data file that cannot be
+opened (a broken or looping symbolic link) is bad input, never skipped; the table's SHA-256 covers the shards'
+names and their own SHA-256s, in order.
 """
 
 from __future__ import annotations
@@ -24,10 +25,17 @@ GLOB_CHARACTERS = frozenset("*?[")
 
 
 def is_sharded(path: Path) -> bool:
-    """Whether ``path`` names shards: an existing directory, or a pattern with glob characters."""
-    if path.is_dir():
-        return True
-    return not path.exists() and any(ch in GLOB_CHARACTERS for ch in str(path))
+    """Whether ``path`` names shards: an existing directory, or a pattern with glob characters.
+
+    A path the system cannot even look up (a name too long) is not shards: the file reader reports it.
+    """
+    try:
+        if path.is_dir():
+            return True
+        exists = path.exists()
+    except OSError:
+        return False
+    return not exists and any(ch in GLOB_CHARACTERS for ch in str(path))
 
 
 def _is_data_file(path: Path, known_format: Callable[[Path], str]) -> bool:
@@ -47,6 +55,16 @@ def shard_files(path: Path, shown: str, label: str, known_format: Callable[[Path
     else:
         candidates = sorted(Path(p) for p in glob.glob(str(path)))
         where = f"pattern '{shown}'"
+    broken = [
+        p
+        for p in candidates
+        if not p.name.startswith(("_", ".")) and known_format(p) and not p.is_file() and not p.is_dir()
+    ]
+    if broken:  # a data file that cannot be opened (a dangling link, a link loop): never audit the rest silently
+        raise InputError(
+            f"{label} {where} holds '{broken[0].name}', which is not a readable file (a broken or looping symbolic "
+            "link?); fix or remove it"
+        )
     files = [p for p in candidates if _is_data_file(p, known_format)]
     if not files:
         seen = ", ".join(p.name for p in candidates[:5]) or "nothing"

@@ -10,6 +10,7 @@ template); :func:`_table_to_pandas` turns a pyarrow table into the frame :mod:`s
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import logging
 import os
@@ -121,10 +122,19 @@ def _encoding_error(
 def _table_to_pandas(table: pa.Table, src: _Source) -> pd.DataFrame:
     _check_unique(table.column_names, src)  # to_pandas would keep only one of duplicate columns
     for i, field in enumerate(table.schema):
+        if _is_binary(field.type):
+            # Spark and Hive write text as untyped bytes: read them as text when they are UTF-8. Other bytes stay
+            # bytes, refused where they are compared (synthaudit.data.coercion).
+            with contextlib.suppress(pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                table = table.set_column(i, field.name, table.column(i).cast(pa.binary()).cast(pa.string()))
         if not _fits_nanoseconds(table.column(i)):  # coercing to ns would silently wrap around
             logger.warning("%s: dates in column %r are outside 1677-2262; kept as text", src.shown, field.name)
             table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
     return table.to_pandas(**_TO_PANDAS)
+
+
+def _is_binary(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind))
 
 
 def _fits_nanoseconds(column: pa.ChunkedArray) -> bool:
