@@ -38,7 +38,7 @@ from synthaudit.policy import Policy, load_policy, resolve_params
 from synthaudit.registry import Registry, load_registry
 from synthaudit.result import AuditResult, CheckResult
 from synthaudit.runner import missing_need_reason, run_checks, select_checks
-from synthaudit.version import tool_version
+from synthaudit.version import installed_version, tool_version
 
 __all__ = ["audit", "tool_version"]
 
@@ -65,7 +65,7 @@ def _library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in _REPORTED_LIBRARIES:
         try:
-            versions[name] = metadata.version(name)
+            versions[name] = installed_version(name)
         except metadata.PackageNotFoundError:
             continue
     return versions
@@ -277,9 +277,9 @@ def audit(
     )
     resolved_policy = load_policy(resolved_policy.model_dump())  # re-validate the overrides
     checks_registry = registry if registry is not None else load_registry()
-    classes = checks_registry.classes
-    params = resolve_params(resolved_policy, classes)
+    classes = checks_registry.classes_by_name  # a check's module is imported when it is looked up
     selection = select_checks(list(classes), resolved_policy)
+    params = resolve_params(resolved_policy, classes, selected=selection.run)
     exporters = _exporters(classes, selection.run, EXPECTATION_SUITE) if export_expectations is not None else []
     if embedding_model is not None and not Path(embedding_model).expanduser().is_dir():  # bad input, before any work
         raise InputError(
@@ -338,7 +338,7 @@ def audit(
         plausibility = assess_reference(ctx)
         timings["reference_plausibility_seconds"] = time.perf_counter() - tick
         run = {name: classes[name] for name in selection.run}
-        providers = {entry.cls.name: entry.provider for entry in checks_registry}
+        providers = {name: checks_registry[name].provider for name in selection.run}
         results, durations = run_checks(
             run, params, ctx, providers=providers, on_event=on_event, timeout_s=resolved_policy.timeout_s
         )
@@ -348,7 +348,8 @@ def audit(
         if resolved_policy.include_examples:
             results = attach_examples(results, ctx)
         installed = set(classes)
-        applicable = {name for name, cls in classes.items() if not _role_needs_missing(cls, ctx)}
+        candidates = resolved_policy.required_candidates(installed)  # the checks a preset may require
+        applicable = {name for name in candidates if not _role_needs_missing(classes[name], ctx)}
         decision = decide_gate(
             results,
             reference=plausibility,

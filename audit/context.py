@@ -290,8 +290,9 @@ class AuditContext(TextArtefacts):
             }
             if not self.full:
                 frames = {k: self.sample_rows(f, max_rows, f"fidelity.coding.{k}") for k, f in frames.items()}
-            coding = ColumnCoding.fit(frames["base"], columns, self.roles, bins, max_categories)
-            return coding, frames, {k: coding.codes(f) for k, f in frames.items()}
+            coding, base_codes = ColumnCoding.fit_codes(frames["base"], columns, self.roles, bins, max_categories)
+            codes = {k: base_codes if k == "base" else coding.codes(f) for k, f in frames.items()}
+            return coding, frames, codes
 
         key = f"fidelity.coding:{tuple(columns)!r}:{bins}:{max_categories}:{max_rows}"
         return self.shared(key, factory)

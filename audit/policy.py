@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from synthaudit.check import Check, CheckParams
@@ -94,6 +93,14 @@ class Policy(_Strict):
             return tuple(sorted(name for name in can_apply if name.startswith("leakage.")))
         return tuple(name for name in DEFAULT_REQUIRED if name in can_apply)
 
+    def required_candidates(self, installed: set[str]) -> set[str]:
+        """The installed checks whose applicability :meth:`effective_required` can depend on (none for a list)."""
+        if self.required is not None:
+            return set()
+        if self.preset == "strict":
+            return {name for name in installed if name.startswith("leakage.")}
+        return installed & set(DEFAULT_REQUIRED)
+
     @property
     def effective_fail_on_warn(self) -> bool:
         """The strict preset makes warnings fail."""
@@ -146,6 +153,8 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None) -> Polic
             raise PolicyError(f"the policy file {str(path)!r} does not exist; check the --config path.") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise PolicyError(f"the policy file {str(path)!r} cannot be read ({exc}); it must be UTF-8 YAML.") from exc
+        import yaml  # only for policy files: an audit without one never imports it
+
         try:
             loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
@@ -161,11 +170,14 @@ def load_policy(source: str | Path | Mapping[str, Any] | Policy | None) -> Polic
         raise _policy_error(exc, label) from None
 
 
-def resolve_params(policy: Policy, checks: Mapping[str, type[Check]]) -> dict[str, CheckParams]:
+def resolve_params(
+    policy: Policy, checks: Mapping[str, type[Check]], selected: Collection[str] | None = None
+) -> dict[str, CheckParams]:
     """Validate every per-check override against the installed checks' ``Params``.
 
-    Returns the merged ``Params`` of every installed check. Unknown check names and bad parameters raise
-    :class:`PolicyError`; nested models (margins) may be overridden partially.
+    Returns the merged ``Params`` of every installed check, or of the ``selected`` ones and every check the policy
+    sets parameters for. Unknown check names and bad parameters raise :class:`PolicyError`; nested models (margins)
+    may be overridden partially.
     """
     names = list(checks)
     for name in [*policy.checks, *(w.check for w in policy.waivers), *(policy.required or ())]:
@@ -179,7 +191,11 @@ def resolve_params(policy: Policy, checks: Mapping[str, type[Check]]) -> dict[st
             hint = f" Did you mean {close[0]!r}?" if close else " Run `synthaudit checks` to list them."
             raise PolicyError(f"--only/--skip names {name!r}, which is neither an installed check nor a suite.{hint}")
     resolved: dict[str, CheckParams] = {}
-    for name, cls in checks.items():
+    wanted = None if selected is None else {*selected, *policy.checks}
+    for name in checks:
+        if wanted is not None and name not in wanted:
+            continue
+        cls = checks[name]
         overrides = policy.checks.get(name, CheckPolicy()).params
         merged = _deep_merge(cls.Params().model_dump(), overrides)
         try:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import re
 from importlib import metadata
 
-__all__ = ["DISTRIBUTION_NAME", "LEGACY_DISTRIBUTION_NAME", "UNKNOWN_VERSION", "is_own_distribution", "tool_version"]
+__all__ = [
+    "DISTRIBUTION_NAME",
+    "LEGACY_DISTRIBUTION_NAME",
+    "UNKNOWN_VERSION",
+    "installed_version",
+    "is_own_distribution",
+    "tool_version",
+]
 
 DISTRIBUTION_NAME = "synthaudit-toolkit"
 """The name to ``pip install``: ``synthaudit-toolkit`` (free on PyPI; ``synthaudit`` is someone else's)."""
@@ -28,6 +35,20 @@ def _canonical(name: str) -> str:
 def is_own_distribution(name: str) -> bool:
     """Whether ``name`` (as in a distribution's metadata) is synthaudit's own distribution, old name or new."""
     return _canonical(name) in (DISTRIBUTION_NAME, LEGACY_DISTRIBUTION_NAME)
+
+
+def installed_version(name: str) -> str:
+    """``importlib.metadata.version(name)``, read from the metadata's header lines only.
+
+    The full parse also reads the long description after them (most of a large package's metadata); the
+    version is a header field. Raises :class:`importlib.metadata.PackageNotFoundError` like ``version``.
+    """
+    dist = metadata.distribution(name)
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    for line in text.split("\n\n", 1)[0].splitlines():
+        if line.startswith("Version:"):
+            return line.removeprefix("Version:").strip()
+    return dist.version
 
 
 def _provides_our_checks(dist: metadata.Distribution) -> bool:

@@ -49,14 +49,23 @@ class ColumnCoding:
         cls, base: pd.DataFrame, columns: Sequence[str], roles: dict[str, Role], bins: int, max_categories: int
     ) -> ColumnCoding:
         """Fit the coding of ``columns`` on the base rows."""
+        return cls.fit_codes(base, columns, roles, bins, max_categories)[0]
+
+    @classmethod
+    def fit_codes(
+        cls, base: pd.DataFrame, columns: Sequence[str], roles: dict[str, Role], bins: int, max_categories: int
+    ) -> tuple[ColumnCoding, np.ndarray]:
+        """Fit the coding of ``columns`` on the base rows; also return the base's codes (each column read once)."""
         numeric: list[bool] = []
         edges: list[np.ndarray | None] = []
         categories: list[pd.Index | None] = []
         levels: list[int] = []
+        read: list[_Read] = []
         for column in columns:
             if roles[column] in NUMERIC_ROLES:
-                values = column_numbers(base[column])
-                values = values[np.isfinite(values)]
+                numbers = column_numbers(base[column])
+                read.append(numbers)
+                values = numbers[np.isfinite(numbers)]
                 inner = (
                     np.unique(np.quantile(values, np.linspace(0.0, 1.0, bins + 1)[1:-1]))
                     if len(values)
@@ -68,6 +77,7 @@ class ColumnCoding:
                 levels.append(len(inner) + 2)  # bins, then missing
             else:
                 codes, uniques = _factorize(base[column])
+                read.append((codes, uniques))
                 counts: dict[str, int] = {}
                 tally = np.bincount(codes[codes >= 0], minlength=len(uniques)).tolist()
                 for value, count in zip(uniques, tally, strict=True):
@@ -79,21 +89,29 @@ class ColumnCoding:
                 edges.append(None)
                 categories.append(pd.Index(kept, dtype=object))
                 levels.append(len(kept) + 2)  # categories, other, missing
-        return cls(tuple(columns), tuple(numeric), tuple(edges), tuple(categories), tuple(levels))
+        coding = cls(tuple(columns), tuple(numeric), tuple(edges), tuple(categories), tuple(levels))
+        return coding, coding._codes_of(read, len(base))
 
     def codes(self, frame: pd.DataFrame) -> np.ndarray:
         """Codes of ``frame`` as an int32 array of shape (columns, rows); missing is the last code."""
-        out = np.empty((len(self.columns), len(frame)), dtype=np.int32)
-        for i, column in enumerate(self.columns):
+        read: list[_Read] = [
+            column_numbers(frame[column]) if self.numeric[i] else _factorize(frame[column])
+            for i, column in enumerate(self.columns)
+        ]
+        return self._codes_of(read, len(frame))
+
+    def _codes_of(self, read: Sequence[_Read], rows: int) -> np.ndarray:
+        """Codes from each column as read: numbers (numeric columns) or ``(factor, distinct values)``."""
+        out = np.empty((len(self.columns), rows), dtype=np.int32)
+        for i, values in enumerate(read):
             missing_code = self.levels[i] - 1
-            if self.numeric[i]:
-                values = column_numbers(frame[column])
+            if isinstance(values, np.ndarray):
                 inner = self.edges[i]
                 assert inner is not None
                 code = np.searchsorted(inner, values, side="right")
                 code[~np.isfinite(values)] = missing_code
             else:
-                factor, uniques = _factorize(frame[column])
+                factor, uniques = values
                 kept = self.categories[i]
                 assert kept is not None
                 lookup = kept.get_indexer(pd.Index(uniques, dtype=object))
@@ -101,6 +119,10 @@ class ColumnCoding:
                 code = np.append(lookup, missing_code)[factor]  # factor −1 (missing) picks the last entry
             out[i] = code
         return out
+
+
+_Read = np.ndarray | tuple[np.ndarray, list[str]]
+"""A column as the coding reads it: float64 numbers, or integer codes (−1 for missing) and the distinct values."""
 
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, list[str]]:

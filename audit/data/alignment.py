@@ -173,7 +173,7 @@ def align(
                 issues.append(TypeIssue(column, side, inferred[column].value, str(raw.dtype), unparseable))
             if infinite:
                 nonfinite.setdefault(column, {})[side] = infinite
-        frames[side] = pd.DataFrame(typed, index=table.frame.index)
+        frames[side] = _frame(typed, table.frame.index)
     notes = tuple(
         f"column {c!r} is empty (all values missing) in the real data; it is not compared"
         for c in common
@@ -222,6 +222,16 @@ def align(
     )
 
 
+_MAX_UNCONSOLIDATED = 100
+"""Up to this many columns the typed frame keeps one block per column (no copy into 2-D blocks); pandas warns
+of a fragmented frame past 100 blocks, so wider frames are consolidated."""
+
+
+def _frame(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+    """The typed columns as one frame; the coerced columns are fresh arrays, so they are not copied again."""
+    return pd.DataFrame(columns, index=index, copy=len(columns) > _MAX_UNCONSOLIDATED)
+
+
 def _align_eval_sets(
     tables: Mapping[str, LoadedTable], common: Sequence[str], roles: dict[str, Role], real: LoadedTable
 ) -> tuple[dict[str, pd.DataFrame], tuple[str, ...]]:
@@ -249,5 +259,5 @@ def _align_eval_sets(
                     f"{unparseable} value(s) of column {column!r} in the eval set {name!r} are not readable as "
                     f"{roles[column].value}; they cannot match"
                 )
-        frames[name] = pd.DataFrame(typed, index=table.frame.index)
+        frames[name] = _frame(typed, table.frame.index)
     return frames, tuple(notes)

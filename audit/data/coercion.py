@@ -17,6 +17,14 @@ from synthaudit.errors import InputError
 
 def _as_strings(values: pd.Series) -> pd.Series:
     """Non-missing values as strings, integral floats written without a trailing ``.0``."""
+    if pd.api.types.is_object_dtype(values.dtype):
+        kind = pd.api.types.infer_dtype(values, skipna=False)  # one C pass; "string": str only, nothing missing
+        if kind == "string":
+            return pd.Series(values.to_numpy(dtype=object, copy=True), index=values.index)
+        if kind in ("mixed", "empty") and pd.api.types.infer_dtype(values, skipna=True) == "string":
+            strings = values.to_numpy(dtype=object, copy=True)  # str or missing: the strings, None elsewhere
+            strings[values.isna().to_numpy()] = None
+            return pd.Series(strings, index=values.index)
     out = pd.Series(np.full(len(values), None, dtype=object), index=values.index)
     mask = values.notna().to_numpy()
     present = values[mask]
@@ -34,9 +42,9 @@ def _as_strings(values: pd.Series) -> pd.Series:
 
 def _coerce(values: pd.Series, role: Role) -> tuple[pd.Series, int, int]:
     """Coerce one column to ``role``; return it, the number of unparseable values and of non-finite ones."""
-    before = int(values.notna().sum())
     nonfinite = 0
     if role is Role.NUMERIC:
+        before = int(values.notna().sum())
         if pd.api.types.is_bool_dtype(values):
             values = values.astype(float)
         out = pd.to_numeric(values, errors="coerce").astype(float)
@@ -46,6 +54,7 @@ def _coerce(values: pd.Series, role: Role) -> tuple[pd.Series, int, int]:
             out = out.mask(infinite)
         return out, before - int(out.notna().sum()) - nonfinite, nonfinite
     if role is Role.DATETIME:
+        before = int(values.notna().sum())
         if pd.api.types.is_datetime64_any_dtype(values):
             stamps = values
         else:
@@ -55,15 +64,24 @@ def _coerce(values: pd.Series, role: Role) -> tuple[pd.Series, int, int]:
         stamps = stamps.astype("datetime64[ns]")
         return stamps, before - int(stamps.notna().sum()), 0
     if role is Role.BOOLEAN:
-        strings = _as_strings(values)
-        return strings.where(strings.isna(), strings.str.strip().str.lower()), 0, 0
+        return _normalised_words(_as_strings(values)), 0, 0
     if role is Role.EMPTY:
-        return values, 0, 0
+        return values.copy(), 0, 0  # a copy: the typed frame never shares memory with the input
     return _as_strings(values), 0, 0
+
+
+def _normalised_words(strings: pd.Series) -> pd.Series:
+    """Strings stripped and lower-cased, missing values kept: each distinct value is normalised once."""
+    codes, uniques = pd.factorize(strings.to_numpy(dtype=object), use_na_sentinel=True)
+    words = np.array([str(u).strip().lower() for u in uniques] + [None], dtype=object)
+    return pd.Series(words[codes], index=strings.index)  # code -1 (missing) takes the trailing None
 
 
 _NESTED = (list, tuple, dict, set, np.ndarray)
 _BYTES = (bytes, bytearray, memoryview)
+
+_FLAT_FORMATS = frozenset({"csv", "tsv"})
+"""Formats whose cells are always flat (pyarrow reads CSV fields as numbers, booleans, dates or text)."""
 
 
 def _uncomparable(values: pd.Series) -> str | None:
@@ -96,7 +114,7 @@ def _uncomparable(values: pd.Series) -> str | None:
 def _reject_nested(tables: dict[str, LoadedTable | None], columns: Sequence[str]) -> None:
     """Bad input when a compared column holds nested values or raw bytes: no check can compare them."""
     for side, table in tables.items():
-        if table is None:
+        if table is None or table.format in _FLAT_FORMATS:
             continue
         kinds = {c: _uncomparable(table.frame[c]) for c in columns if c in table.frame.columns}
         raw = [c for c, kind in kinds.items() if kind == "bytes"]

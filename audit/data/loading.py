@@ -27,7 +27,6 @@ from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from synthaudit.data.shards import is_sharded, shard_files, shards_sha256
 from synthaudit.data.source_file import (
@@ -222,6 +221,7 @@ def _scan_text(src: _Source) -> tuple[str, bool]:
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder(src.codec)("strict")
     ascii_compatible = '\n"'.encode(src.codec) == b'\n"'  # then count in bytes: faster than in text
+    utf8 = codecs.lookup(src.codec).name == "utf-8"  # an ASCII chunk is valid UTF-8: no need to decode it
     offset = newlines = quotes = 0
     try:
         with src.path.open("rb") as raw:
@@ -229,10 +229,13 @@ def _scan_text(src: _Source) -> tuple[str, bool]:
             stream: Any = gzip.GzipFile(fileobj=hashing, mode="rb") if src.compressed else hashing
             while chunk := stream.read(CHUNK_SIZE):
                 state = decoder.getstate()
-                try:
-                    text = decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    _encoding_error(src, exc, state, chunk, offset, newlines)
+                if utf8 and not state[0] and chunk.isascii():
+                    text = ""  # nothing pending from the last chunk, and plain ASCII: valid as it stands
+                else:
+                    try:
+                        text = decoder.decode(chunk)
+                    except UnicodeDecodeError as exc:
+                        _encoding_error(src, exc, state, chunk, offset, newlines)
                 if ascii_compatible:
                     newlines, quotes = newlines + chunk.count(b"\n"), quotes + chunk.count(b'"')
                 else:
@@ -255,6 +258,8 @@ def _scan_text(src: _Source) -> tuple[str, bool]:
 
 
 def _read_parquet(src: _Source) -> tuple[pd.DataFrame, str]:
+    import pyarrow.parquet as pq  # imported for Parquet input only (it brings the cloud filesystems)
+
     digest = hashlib.sha256()
     try:
         with src.path.open("rb") as handle:

@@ -63,9 +63,23 @@ def _is_integral(values: pd.Series) -> bool:
     return False
 
 
+def _mostly_dates(strings: pd.Series, step: int = 500) -> bool:
+    """Whether at least 95 % of ``strings`` look like dates, matched in steps that stop once too many fail."""
+    allowed = 0.05 * len(strings)  # the same test as ``str.match(pattern).mean() >= 0.95``
+    failed = 0
+    for start in range(0, len(strings), step):
+        failed += int((~strings.iloc[start : start + step].str.match(_DATE_PATTERN)).sum())
+        if failed > allowed:
+            return False
+    return True
+
+
 def infer_role(column: pd.Series) -> Role:
     """Infer the role of one real-data column from its values (see the module docstring)."""
-    values = column.dropna()
+    only_strings = (
+        pd.api.types.is_object_dtype(column.dtype) and pd.api.types.infer_dtype(column, skipna=False) == "string"
+    )
+    values = column if only_strings else column.dropna()  # strings only: nothing is missing
     n = len(values)
     if n == 0:
         return Role.EMPTY
@@ -73,23 +87,22 @@ def infer_role(column: pd.Series) -> Role:
         return Role.BOOLEAN
     if pd.api.types.is_datetime64_any_dtype(column):
         return Role.DATETIME
-    unique_share = values.nunique() / n
     if pd.api.types.is_numeric_dtype(column):
-        if _is_integral(values) and n >= IDENTIFIER_MIN_ROWS and unique_share >= IDENTIFIER_MIN_UNIQUE_SHARE:
+        if _is_integral(values) and n >= IDENTIFIER_MIN_ROWS and values.nunique() / n >= IDENTIFIER_MIN_UNIQUE_SHARE:
             return Role.IDENTIFIER
         return Role.NUMERIC
+    unique_share = values.nunique() / n
     strings = _sample(values).astype(str)
     lowered = set(strings.str.strip().str.lower().unique())
     if lowered <= _BOOLEAN_WORDS:
         return Role.BOOLEAN
-    if strings.str.match(_DATE_PATTERN).mean() >= 0.95:
+    if _mostly_dates(strings):
         parsed = pd.to_datetime(strings, errors="coerce", format="mixed")
         if parsed.notna().mean() >= 0.95:
             return Role.DATETIME
     lengths = strings.str.len()
-    words = strings.str.count(r"\s+") + 1
     if unique_share >= TEXT_MIN_UNIQUE_SHARE and (
-        lengths.mean() >= TEXT_MIN_MEAN_LENGTH or words.mean() >= TEXT_MIN_MEAN_WORDS
+        lengths.mean() >= TEXT_MIN_MEAN_LENGTH or (strings.str.count(r"\s+") + 1).mean() >= TEXT_MIN_MEAN_WORDS
     ):
         return Role.TEXT
     if (

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.json as pajson
 
 from synthaudit.data.chat import MESSAGES_FIELD, chat_frame, is_chat
 from synthaudit.data.source_file import _Source, _table_to_pandas
@@ -115,6 +114,8 @@ def _read_json(src: _Source) -> tuple[pd.DataFrame, tuple[str, ...]]:
         if is_chat(record for _, record in numbered):
             return chat_frame(numbered, src.fail)
         return pd.DataFrame.from_records([record for _, record in numbered]), ()
+    import pyarrow.json as pajson  # for JSON input only
+
     try:
         if src.codec == "utf-8":
             with src.open_binary() as stream:

@@ -100,7 +100,7 @@ class CategoryCounts:
             series = series.astype(object)
         batch = series.value_counts(dropna=True, sort=False)
         self.counts = _add_counts(self.counts, batch[batch > 0])
-        self.missing += int(series.isna().sum())
+        self.missing += len(series) - int(batch.sum())  # value_counts drops exactly what isna() flags
         return self
 
     def merge(self, other: CategoryCounts) -> CategoryCounts:
@@ -111,9 +111,9 @@ class CategoryCounts:
         """Counts per value, most frequent first, ties ordered by ``str(value)``."""
         if self.counts.empty:
             return self.counts.astype(np.int64)
-        order = pd.DataFrame({"count": self.counts.to_numpy(), "key": self.counts.index.astype(str)})
-        order = order.sort_values(["count", "key"], ascending=[False, True], kind="mergesort")
-        return self.counts.iloc[order.index.to_numpy()]
+        keys = np.asarray(self.counts.index.astype(str), dtype=object)
+        order = np.lexsort((keys, -self.counts.to_numpy(dtype=np.int64)))  # stable: count down, then text up
+        return self.counts.iloc[order]
 
     def shares(self) -> pd.Series:
         """Share of each non-missing value (sums to 1 unless every value is missing); order of ``finalise``."""

@@ -23,7 +23,7 @@ from synthaudit.check import (
 from synthaudit.context import AuditContext, Pair
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, FigureSpec
-from synthaudit.stats.distances import category_distance, present_numbers
+from synthaudit.stats.distances import category_distance, numeric_distance, present_numbers
 from synthaudit.stats.distances import column_distance as _column_distance
 from synthaudit.stats.states import CategoryCounts, HistogramCounts
 
@@ -40,16 +40,55 @@ def _missing_rate(values: pd.Series) -> float:
     return float(values.isna().mean()) if len(values) else 0.0
 
 
-def _distance(base: pd.Series, candidate: pd.Series, role: Role) -> tuple[float, float, str, float, float]:
-    """``(distance, null SD, statistic, base missing rate, candidate missing rate)`` of one column.
+class _Memo:
+    """Per-frame column summaries, computed once per run of the check.
+
+    The base frame is in both pairs and in the figures, the synthetic candidate in a pair and a figure (and
+    with a holdout the base is the real frame): each frame's column is counted (categories, through the
+    mergeable :class:`CategoryCounts` state) or sorted (numbers, for the KS statistic) once, not up to three
+    times.
+    """
+
+    def __init__(self, ctx: AuditContext) -> None:
+        self._ctx = ctx
+        self._counts: dict[tuple[int, str], CategoryCounts] = {}
+        self._numbers: dict[tuple[int, str], np.ndarray] = {}
+
+    def counts(self, key: str, column: str) -> CategoryCounts:
+        """Value counts (and missing values) of ``column`` in frame ``key``."""
+        frame = self._ctx.frame(key)
+        if (id(frame), column) not in self._counts:  # frames live as long as the context: ids stay unique
+            if key == "real" and self._real_is_base_and_reference():  # the states merge exactly
+                counts = self.counts("base", column).merge(self.counts("reference_candidate", column))
+            else:
+                counts = CategoryCounts().update(frame[column])
+            self._counts[id(frame), column] = counts
+        return self._counts[id(frame), column]
+
+    def _real_is_base_and_reference(self) -> bool:
+        """Whether the real rows are the base plus the reference candidate (the split, nothing subsampled)."""
+        info = self._ctx.reference_info
+        return info["kind"] == "split" and info["base_rows"] + info["matched_rows"] == len(self._ctx.real)
+
+    def numbers(self, key: str, column: str) -> np.ndarray:
+        """The present values of ``column`` in frame ``key`` as float64 (datetimes as seconds), sorted."""
+        frame = self._ctx.frame(key)
+        if (id(frame), column) not in self._numbers:
+            self._numbers[id(frame), column] = np.sort(present_numbers(frame[column]))
+        return self._numbers[id(frame), column]
+
+
+def _distance(memo: _Memo, pair: Pair, column: str, role: Role) -> tuple[float, float, str, float, float]:
+    """``(distance, null SD, statistic, base missing rate, candidate missing rate)`` of one column of ``pair``.
 
     Categorical columns go through the mergeable :class:`CategoryCounts` state (value counts and missing
     values in one pass); numeric ones through the KS statistic, which needs the sorted values.
     """
     if role in NUMERIC_ROLES:
-        distance, null_sd, statistic = _column_distance(base, candidate, role)
-        return distance, null_sd, statistic, _missing_rate(base), _missing_rate(candidate)
-    base_counts, candidate_counts = CategoryCounts().update(base), CategoryCounts().update(candidate)
+        a, b = memo.numbers(pair.base_key, column), memo.numbers(pair.candidate_key, column)
+        distance, null_sd = numeric_distance(a, b, presorted=True)
+        return distance, null_sd, "ks", _missing_rate(pair.base[column]), _missing_rate(pair.candidate[column])
+    base_counts, candidate_counts = memo.counts(pair.base_key, column), memo.counts(pair.candidate_key, column)
     distance, null_sd = category_distance(base_counts, candidate_counts)
     return distance, null_sd, "tvd", base_counts.missing_rate(), candidate_counts.missing_rate()
 
@@ -111,7 +150,7 @@ class MarginalDistributionCheck(Check):
         )
 
     def _pair_stats(
-        self, ctx: AuditContext, pair: Pair, columns: tuple[str, ...], texts: tuple[str, ...]
+        self, ctx: AuditContext, pair: Pair, columns: tuple[str, ...], texts: tuple[str, ...], memo: _Memo
     ) -> pd.DataFrame:
         """One row per compared column (and per text statistic): distance, null SD, missing rates."""
         rows = []
@@ -125,8 +164,10 @@ class MarginalDistributionCheck(Check):
                 (statistic_column(text, s), text, base_stats[s], candidate_stats[s], Role.NUMERIC) for s in STATISTICS
             ]
         for name, column, base, candidate, role in measured:
-            distance, null_sd, statistic, base_missing, candidate_missing = _distance(base, candidate, role)
-            if name != column:  # a text statistic: the text column's own missing rate
+            if name == column:
+                distance, null_sd, statistic, base_missing, candidate_missing = _distance(memo, pair, column, role)
+            else:  # a text statistic, compared by KS; the text column's own missing rate
+                distance, null_sd, statistic = _column_distance(base, candidate, role)
                 base_missing = _missing_rate(pair.base[column])
                 candidate_missing = _missing_rate(pair.candidate[column])
             n, m = len(pair.base), len(pair.candidate)
@@ -154,8 +195,9 @@ class MarginalDistributionCheck(Check):
         if not columns and not texts:
             return self.skip("no numeric, datetime, categorical, boolean or text column to compare")
         p = self.params
-        syn = self._pair_stats(ctx, ctx.synthetic_pair, columns, texts)
-        ref = self._pair_stats(ctx, ctx.reference_pair, columns, texts)
+        memo = _Memo(ctx)
+        syn = self._pair_stats(ctx, ctx.synthetic_pair, columns, texts, memo)
+        ref = self._pair_stats(ctx, ctx.reference_pair, columns, texts, memo)
         worst = str(syn["distance"].idxmax())
         worst_missing = str(syn.at[syn["missing_difference"].idxmax(), "source"])
         distance_se = math.sqrt(2.0) * float(max(syn["null_sd"].max(), ref["null_sd"].max()))
@@ -194,7 +236,7 @@ class MarginalDistributionCheck(Check):
         for column in syn.sort_values("distance", ascending=False).index:
             source = str(syn.at[column, "source"])
             role = ctx.roles[source]
-            one_sided = _one_sided_categories(ctx, source) if role in (Role.CATEGORICAL, Role.BOOLEAN) else {}
+            one_sided = _one_sided_categories(memo, source) if role in (Role.CATEGORICAL, Role.BOOLEAN) else {}
             table_rows.append(
                 {
                     "column": column,
@@ -210,7 +252,7 @@ class MarginalDistributionCheck(Check):
             )
         tables = [make_table("columns", "Per-column distance, worst first", table_rows)]
         figures = [
-            _figure(ctx, str(c), str(syn.at[c, "source"]))
+            _figure(ctx, str(c), str(syn.at[c, "source"]), memo)
             for c in syn.sort_values("distance", ascending=False).index[: p.figures]
         ]
         status_word = "within" if all(m.passed for m in metrics if m.gating) else "beyond"
@@ -239,10 +281,10 @@ class MarginalDistributionCheck(Check):
         )
 
 
-def _one_sided_categories(ctx: AuditContext, column: str) -> dict[str, object]:
+def _one_sided_categories(memo: _Memo, column: str) -> dict[str, object]:
     """Categories present on one side only, with rare real values suppressed (counts only)."""
-    real_counts = CategoryCounts().update(ctx.real[column]).finalise()
-    synth_values = set(CategoryCounts().update(ctx.synth[column]).finalise().index)
+    real_counts = memo.counts("real", column).finalise()
+    synth_values = set(memo.counts("synthetic", column).finalise().index)
     missing_in_synth = [v for v in real_counts.index if v not in synth_values]
     shown_missing = sorted(str(v) for v in missing_in_synth if real_counts[v] >= RARE_CATEGORY_COUNT)
     invented = sorted(str(v) for v in synth_values if v not in real_counts.index)
@@ -255,7 +297,7 @@ def _one_sided_categories(ctx: AuditContext, column: str) -> dict[str, object]:
     }
 
 
-def _figure(ctx: AuditContext, column: str, source: str) -> FigureSpec:
+def _figure(ctx: AuditContext, column: str, source: str, memo: _Memo) -> FigureSpec:
     pair = ctx.synthetic_pair
     if column != source:  # a per-text statistic of a text column
         statistic = column[len(source) + 1 :]
@@ -264,7 +306,10 @@ def _figure(ctx: AuditContext, column: str, source: str) -> FigureSpec:
     else:
         real, synth = pair.base[column], pair.candidate[column]
     if column != source or ctx.roles[column] in (Role.NUMERIC, Role.DATETIME):
-        a, b = present_numbers(real), present_numbers(synth)
+        if column == source:  # sorted: the quantiles and the histogram counts do not depend on the order
+            a, b = memo.numbers(pair.base_key, column), memo.numbers(pair.candidate_key, column)
+        else:
+            a, b = present_numbers(real), present_numbers(synth)
         pooled = np.concatenate([a, b])
         if len(pooled) == 0:
             edges = np.array([0.0, 1.0])
@@ -289,10 +334,10 @@ def _figure(ctx: AuditContext, column: str, source: str) -> FigureSpec:
             x_label=column,
             y_label="share of rows",
         )
-    real_counts = CategoryCounts().update(real)
+    real_counts = memo.counts(pair.base_key, column)
     counts = real_counts.finalise()  # most frequent first, ties by value: never by row order
     shown = [c for c in counts.index if counts[c] >= RARE_CATEGORY_COUNT][:15]
-    real_shares, synth_shares = real_counts.shares(), CategoryCounts().update(synth).shares()
+    real_shares, synth_shares = real_counts.shares(), memo.counts(pair.candidate_key, column).shares()
     return make_figure(
         "bars",
         f"{column}: category shares (rare real values suppressed)",
