@@ -20,6 +20,7 @@ import pandas as pd
 
 from synthaudit.neighbours import raw_search
 from synthaudit.stats.moments import GramSums, vendi_from_gram
+from synthaudit.stats.threads import one_blas_thread
 
 __all__ = [
     "JACKKNIFE_GROUPS",
@@ -214,13 +215,18 @@ def vendi_ratio(base: np.ndarray, sample: np.ndarray, labels: np.ndarray) -> Est
     Meaning: the effective number of distinct rows, relative to real rows of the same count. Range (0, ∞);
     about 1 for a sample of the real population; **higher is better** (up to 1) — collapse concentrates the
     rows. Standard error: the jackknife over the sample rows' ``labels``.
+
+    The Gram sums and eigenvalues run on one BLAS thread (:func:`synthaudit.stats.threads.one_blas_thread`):
+    on two threads the ratio of 600 BBC-sentence embeddings moved in its 15th digit, its error in its 13th.
     """
     groups = int(labels.max()) + 1 if len(labels) else 1
-    reference = vendi_from_gram(_grams(base, np.zeros(len(base), dtype=np.int64), 1)[0])
-    grams = _grams(sample, labels, groups)
-    total = grams.sum(axis=0)
-    leave_out = np.array([vendi_from_gram(total - grams[g]) for g in range(groups)])
-    return Estimate(vendi_from_gram(total) / reference, jackknife_se(leave_out) / reference)
+    with one_blas_thread():
+        reference = vendi_from_gram(_grams(base, np.zeros(len(base), dtype=np.int64), 1)[0])
+        grams = _grams(sample, labels, groups)
+        total = grams.sum(axis=0)
+        leave_out = np.array([vendi_from_gram(total - grams[g]) for g in range(groups)])
+        value = vendi_from_gram(total)
+    return Estimate(value / reference, jackknife_se(leave_out) / reference)
 
 
 # ----------------------------------------------------------------------------- text

@@ -34,8 +34,6 @@ THREADED_CHECKS = (
     "diversity.embedding",  # Gram matrices XᵀX of ~16k rows and their eigenvalues (BLAS)
     "fidelity.drift",  # scipy's Wasserstein distance: a dot product over both sides' 48k values (BLAS)
     "diversity.prdc",  # float32 distance products of the rows (BLAS)
-    "leakage.dcr",  # faiss exact nearest neighbours over 32k real rows (OpenMP, faiss's own BLAS)
-    "leakage.membership",  # faiss nearest neighbours of the holdout rows too
     "fidelity.pairwise",  # Spearman correlations from rank products x @ xᵀ over all rows (BLAS)
 )
 """The checks of the full-size audit: each one's hot path runs on threaded BLAS or OpenMP at this size."""
@@ -138,3 +136,96 @@ def test_full_adult_example_is_identical_across_thread_counts(tmp_path):
     # Each check measured something (a skip would compare nothing and prove nothing).
     assert set(ran) == set(THREADED_CHECKS), ran
     assert "skipped" not in ran.values() and "error" not in ran.values(), ran
+
+
+# ----------------------------------------------------------------------------- text: embeddings and Vendi
+def _run_twice(script: str, folder: Path) -> dict[int, bytes]:
+    """Run ``script`` (prints nothing, writes ``out.bin`` in its working folder) under hash seed and threads 1, then 2.
+
+    Both at once: half the wall time. Returns each run's ``out.bin``.
+    """
+    runs = {}
+    for seed in (1, 2):
+        out = folder / f"run{seed}"
+        out.mkdir()
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": str(seed),
+            "OMP_NUM_THREADS": str(seed),
+            "OPENBLAS_NUM_THREADS": str(seed),
+            "MKL_NUM_THREADS": str(seed),
+        }
+        runs[seed] = subprocess.Popen(
+            [sys.executable, "-c", script], cwd=out, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    try:
+        outputs = {seed: run.communicate(timeout=300) for seed, run in runs.items()}
+    finally:
+        for run in runs.values():
+            run.kill()
+    for seed, run in runs.items():
+        assert run.returncode == 0, outputs[seed]
+    return {seed: (folder / f"run{seed}" / "out.bin").read_bytes() for seed in (1, 2)}
+
+
+_EMBED_SCRIPT = """
+import json
+import numpy as np
+from synthaudit.embeddings import EmbeddingOptions, TextEmbedder
+batches = json.load(open({texts!r}))
+embedder = TextEmbedder(EmbeddingOptions(cache_dir=None))
+with open("out.bin", "wb") as handle:
+    for texts in batches:
+        handle.write(embedder.embed(texts).tobytes())
+"""
+
+
+@pytest.mark.slow
+def test_text_embeddings_are_identical_across_thread_counts(tmp_path):
+    """MiniLM vectors of text lists, small ones included, are the same bytes at one and two torch threads.
+
+    The short lists are the batches torch moved in their last bit on two threads (a few tokens in all: the
+    last batch of a call, or the few new texts of a side that mostly repeats the others); the 150 BBC
+    sentences make a batch of 128 (two threads) plus a remainder of 22.
+    """
+    from synthaudit.embeddings import EmbeddingOptions, embeddings_unavailable_reason
+
+    if embeddings_unavailable_reason(EmbeddingOptions()) is not None:
+        pytest.skip("the text extra is not installed")
+    from tests.checks.diversity.test_duplicates import bbc_sentences
+
+    sentences = sorted(bbc_sentences()["sentence"].iloc[:150].tolist(), key=lambda t: (len(t), t))
+    batches = [
+        sentences,
+        ["a cat", "the dog sat"],
+        ["yes", "no"],
+        ["ok", "sure", "thanks"],
+        ["Shares in the firm fell sharply."],
+        ["", "", "", "", ""],
+    ]
+    texts = tmp_path / "texts.json"
+    texts.write_text(json.dumps(batches))
+    first, second = _run_twice(_EMBED_SCRIPT.format(texts=str(texts)), tmp_path).values()
+    assert len(first) == 4 * 384 * (150 + 2 + 2 + 3 + 1 + 5)
+    assert first == second, "text embeddings differ between one and two torch threads"
+
+
+_VENDI_SCRIPT = """
+import numpy as np
+from synthaudit.stats.collapse import group_labels, vendi_ratio
+rng = np.random.default_rng(0)
+base = rng.normal(size=(1200, 384)).astype(np.float32)
+sample = (rng.normal(size=(600, 384)) * np.linspace(0.2, 1.0, 384)).astype(np.float32)
+estimate = vendi_ratio(base, sample, group_labels(600, np.random.default_rng(1)))
+open("out.bin", "wb").write(np.array([estimate.value, estimate.se]).tobytes())
+"""
+
+
+def test_trend_vendi_ratio_is_identical_across_thread_counts(tmp_path):
+    """``synthaudit trend``'s Vendi ratio (Gram sums of 1,200 and 600 rows × 384, eigenvalues) at 1 and 2 BLAS threads.
+
+    Embedding-sized rows as ``trend --embed-text`` gives them: on two threads the ratio of a BBC-sentence
+    generation loop moved in its 15th digit before the computation ran on one BLAS thread.
+    """
+    first, second = _run_twice(_VENDI_SCRIPT, tmp_path).values()
+    assert first == second, "the Vendi ratio differs between one and two BLAS threads"
