@@ -35,7 +35,7 @@ import pandas as pd
 from synthaudit.data.roles import Role
 from synthaudit.engine.local import LocalEngine
 from synthaudit.engine.ray_engine import RayEngine
-from synthaudit.engine.states import FingerprintCounts
+from synthaudit.engine.states import FrameFingerprints
 
 SHARDS = 8
 DIM = 32
@@ -110,7 +110,7 @@ def run(workers: int, folder: Path, vectors: np.ndarray, queries: np.ndarray) ->
             tick = time.perf_counter()
             columns = tuple(table.frame.columns)
             roles = {c: Role.NUMERIC if c.startswith("x") else Role.CATEGORICAL for c in columns}
-            keys, counts = engine.counts(table.frame, lambda: FingerprintCounts(columns, roles))
+            keys, counts = engine.counts(table.frame, lambda: FrameFingerprints(columns, roles))
             out["counts_s"] = time.perf_counter() - tick
     finally:
         engine.close()

@@ -35,7 +35,7 @@ from synthaudit.engine.sharding import exact_squared, merge_topk, shard_bounds
 from synthaudit.errors import InputError
 from synthaudit.neighbours import ExactNeighbourIndex, search_arguments
 
-from .states import MergeableState  # relative: mypy sees the type (the package maps to audit/)
+from .states import MergeableState, merge_pairwise  # relative: mypy sees the type (the package maps to audit/)
 
 __all__ = ["QUERY_BLOCK", "SHARD_ROWS", "RayEngine", "ShardedNeighbourIndex"]
 
@@ -72,11 +72,15 @@ class ShardedNeighbourIndex:
     """Exact L2 search over rows split into shards held by Ray actors; answers as one ExactNeighbourIndex.
 
     Memory: each actor holds its shard twice (the float32 vectors and faiss's flat copy), ``2 × 4 × rows ×
-    dim`` bytes; the driver holds one query block and its ``shards × k`` candidates at a time.
+    dim`` bytes; the driver holds the query blocks and, per block, its ``shards × k`` candidates until merged.
+    CPU: the actors reserve no CPU (two indexes are alive at once during an audit; actors holding a CPU each
+    would wait for one another), so at most ``parallel`` shard searches are in flight at a time: ``--workers``
+    bounds the cores the search uses.
     """
 
-    def __init__(self, ray: Any, vectors: np.ndarray, shards: int) -> None:
+    def __init__(self, ray: Any, vectors: np.ndarray, shards: int, parallel: int | None = None) -> None:
         self._ray = ray
+        self.parallel = max(1, parallel if parallel is not None else shards)
         data = np.ascontiguousarray(vectors, dtype=np.float32)
         self.size, self.dim = data.shape
         # Index actors hold memory, not a CPU: with num_cpus=1 the shards of a second index would wait forever
@@ -90,12 +94,25 @@ class ShardedNeighbourIndex:
         q, k = search_arguments(queries, k, self.dim, self.size)
         if k <= 0 or len(q) == 0:
             return np.zeros((len(q), max(k, 0)), dtype=np.float64), np.zeros((len(q), max(k, 0)), dtype=np.int64)
-        blocks = []
-        for start in range(0, len(q), QUERY_BLOCK):
-            ref = self._ray.put(q[start : start + QUERY_BLOCK])
-            blocks.append([a.search.remote(ref, k) for a in self.actors])
-        merged = [merge_topk(self._ray.get(refs), k) for refs in blocks]
-        return np.vstack([m[0] for m in merged]), np.vstack([m[1] for m in merged])
+        starts = range(0, len(q), QUERY_BLOCK)
+        block_refs = [self._ray.put(q[start : start + QUERY_BLOCK]) for start in starts]
+        pending = [(b, s) for b in range(len(block_refs)) for s in range(len(self.actors))]  # block by block
+        answers: dict[int, dict[int, Any]] = {b: {} for b in range(len(block_refs))}
+        merged: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        in_flight: dict[Any, tuple[int, int]] = {}
+        while pending or in_flight:
+            while pending and len(in_flight) < self.parallel:
+                b, s = pending.pop(0)
+                in_flight[self.actors[s].search.remote(block_refs[b], k)] = (b, s)
+            done, _ = self._ray.wait(list(in_flight), num_returns=1)
+            for ref in done:
+                b, s = in_flight.pop(ref)
+                answers[b][s] = self._ray.get(ref)
+                if len(answers[b]) == len(self.actors):  # every shard answered: merge (shard order) and free
+                    merged[b] = merge_topk([answers[b][i] for i in range(len(self.actors))], k)
+                    del answers[b]
+        ordered = [merged[b] for b in range(len(block_refs))]
+        return np.vstack([m[0] for m in ordered]), np.vstack([m[1] for m in ordered])
 
     def close(self) -> None:
         """Kill the shard actors (their memory is released)."""
@@ -216,22 +233,23 @@ class RayEngine:
         return np.vstack(parts)
 
     def nearest(self, vectors: np.ndarray) -> ShardedNeighbourIndex | ExactNeighbourIndex:
-        """Exact search over shards held by actors (``max(workers, rows / SHARD_ROWS)`` shards)."""
+        """Exact search over shards held by actors, ``workers`` searches at a time.
+
+        Shards: ``workers``, or more when a shard would pass ``SHARD_ROWS`` rows — then a multiple of ``workers``,
+        so every wave of ``workers`` searches is the same size.
+        """
         if len(vectors) < 2:
             return ExactNeighbourIndex(vectors)  # nothing to split
-        shards = max(self.workers, math.ceil(len(vectors) / SHARD_ROWS))
-        index = ShardedNeighbourIndex(self._ray, vectors, shards)
+        waves = math.ceil(len(vectors) / (SHARD_ROWS * self.workers))
+        index = ShardedNeighbourIndex(self._ray, vectors, self.workers * waves, parallel=self.workers)
         self._indexes.append(index)
         return index
 
     def counts(self, frame: pd.DataFrame, make_state: Callable[[], MergeableState[T]]) -> T:
-        """One state per row block (a Ray task each), merged in block order, finalised."""
+        """One state per row block (a Ray task each), merged pairwise in block order (as locally), finalised."""
         update = self._ray.remote(num_cpus=1)(_update_state)
         states = self._ray.get([update.remote(make_state, block) for block in row_blocks(frame, BLOCK_ROWS)])
-        merged = states[0]
-        for state in states[1:]:
-            merged = merged.merge(state)
-        return merged.finalise()
+        return (merge_pairwise(states) if states else make_state()).finalise()
 
     def describe(self) -> dict[str, Any]:
         """Engine name, workers, cluster address and Ray version (``run_info.engine``)."""

@@ -27,8 +27,9 @@ from synthaudit.api import audit  # noqa: E402
 from synthaudit.cli import ExitCode, app  # noqa: E402
 from synthaudit.data.loading import load_table  # noqa: E402
 from synthaudit.data.roles import Role  # noqa: E402
+from synthaudit.engine import ray_engine  # noqa: E402
 from synthaudit.engine.local import LocalEngine  # noqa: E402
-from synthaudit.engine.ray_engine import RayEngine  # noqa: E402
+from synthaudit.engine.ray_engine import RayEngine, ShardedNeighbourIndex  # noqa: E402
 from synthaudit.engine.ray_io import _read_with_ray_data, read_table  # noqa: E402
 from synthaudit.engine.states import FrameFingerprints, FrameValueCounts  # noqa: E402
 from synthaudit.neighbours import ExactNeighbourIndex  # noqa: E402
@@ -189,3 +190,22 @@ def test_sharded_index_and_counts_equal_the_local_engine(ray_cluster: None) -> N
     finally:
         engine.close()
     assert ray.is_initialized()  # an engine that joined a running Ray leaves it running
+
+
+def test_more_shards_than_parallel_searches_give_the_same_answer(
+    ray_cluster: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five shards searched two at a time, over seven query blocks: answers merged per block, exact."""
+    monkeypatch.setattr(ray_engine, "QUERY_BLOCK", 16)
+    rng = np.random.default_rng(1)
+    data = rng.integers(0, 3, size=(300, 4)).astype(np.float32)  # ties and twins everywhere
+    queries = np.vstack([data[:40], rng.integers(0, 3, size=(60, 4)).astype(np.float32)])
+    index = ShardedNeighbourIndex(ray, data, shards=5, parallel=2)
+    try:
+        for k in (1, 3):
+            expected = ExactNeighbourIndex(data).search(queries, k)
+            found = index.search(queries, k)
+            np.testing.assert_array_equal(found[0], expected[0])
+            np.testing.assert_array_equal(found[1], expected[1])
+    finally:
+        index.close()
