@@ -67,46 +67,6 @@ def _show_flags_as_flags() -> None:
 _show_flags_as_flags()
 
 
-def _coerce_given_values_only() -> None:
-    """Let typer build a parameter's value coercion only for a value that needs coercing.
-
-    typer (0.2x) builds the coercion of every processed parameter before looking at its value, even for an
-    option not given (``None``, which coerces to ``None`` or ``()`` unchanged); building one imports pydantic
-    (0.1 s), so ``synthaudit check --help`` paid for it. Same results; a no-op on typer versions without the hook.
-    """
-    import typer.core
-
-    build: Any = getattr(typer.core, "build_runtime_param", None)
-    if build is None or getattr(build, "synthaudit_lazy", False):
-        return
-
-    class _Deferred:
-        def __init__(self, descriptor: Any) -> None:
-            self._descriptor = descriptor
-            self._built: Any = None
-
-        def _runtime(self) -> Any:
-            if self._built is None:
-                self._built = build(self._descriptor)
-            return self._built
-
-        def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-            if value is None:  # what typer's RuntimeParam.coerce returns for None
-                return () if (param.multiple or param.nargs == -1) else None
-            return self._runtime().coerce(value, param=param, ctx=ctx)
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(self._runtime(), name)
-
-    def deferred(descriptor: Any) -> Any:
-        return _Deferred(descriptor)
-
-    deferred.synthaudit_lazy = True  # type: ignore[attr-defined]
-    typer.core.build_runtime_param = deferred  # type: ignore[attr-defined]
-
-
-_coerce_given_values_only()
-
 app = typer.Typer(
     name="synthaudit",
     help=(

@@ -19,7 +19,7 @@ from synthaudit.stats.threads import one_openmp_thread
 if TYPE_CHECKING:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-__all__ = ["BoostingSettings", "ClassifierTest", "classifier_two_sample_test"]
+__all__ = ["BoostingSettings", "ClassifierTest", "boosting_classifier", "classifier_two_sample_test"]
 
 
 class BoostingSettings(Protocol):
@@ -35,7 +35,12 @@ class BoostingSettings(Protocol):
     def learning_rate(self) -> float: ...  # noqa: D102
 
 
-def _model(params: BoostingSettings, categorical: np.ndarray, seed: int) -> HistGradientBoostingClassifier:
+def boosting_classifier(params: BoostingSettings, categorical: np.ndarray, seed: int) -> HistGradientBoostingClassifier:
+    """The audit's gradient-boosting classifier, unfitted.
+
+    ``params``' iterations and learning rate, no early stopping, native categorical splits on the
+    ``categorical`` feature mask, seeded.
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     return HistGradientBoostingClassifier(
@@ -98,7 +103,8 @@ def classifier_two_sample_test(
     aucs, variances, test_share = [], [], []
     for fold, (train, test) in enumerate(folds.split(features, labels)):
         with one_openmp_thread(len(labels)):  # small fits are faster on one thread (synthaudit.stats.threads)
-            model = _model(params, categorical, seed + fold).fit(_no_empty_columns(features[train]), labels[train])
+            model = boosting_classifier(params, categorical, seed + fold)
+            model.fit(_no_empty_columns(features[train]), labels[train])
             scores[test] = model.predict_proba(features[test])[:, 1]
         auc = roc_auc(scores[test], labels[test])
         n_pos = int(labels[test].sum())

@@ -20,6 +20,7 @@ from synthaudit.checks.balance.groups import (
 from synthaudit.context import AuditContext
 from synthaudit.stats.group_rates import group_counts, parity_differences
 from synthaudit.stats.threads import one_openmp_thread
+from synthaudit.stats.two_sample import boosting_classifier
 
 _BOOTSTRAP_CELLS = 4_000_000
 """Holdout resamples are processed in chunks of at most this many (resample × row) weights."""
@@ -95,17 +96,9 @@ def training_chunks(rng: np.random.Generator, size: int, splits: int, per_model:
 
 def fit_model(features: np.ndarray, target: np.ndarray, categorical: np.ndarray, params: Any, seed: int) -> Any:
     """A histogram gradient-boosting classifier on one training chunk (a constant model when it holds one class)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
     if len(np.unique(target)) < 2:
         return _Constant(int(target[0]))
-    return HistGradientBoostingClassifier(
-        max_iter=params.max_iter,
-        learning_rate=params.learning_rate,
-        early_stopping=False,
-        categorical_features=categorical if categorical.any() else None,
-        random_state=seed,
-    ).fit(features, target)
+    return boosting_classifier(params, categorical, seed).fit(features, target)
 
 
 def column_stats(
