@@ -53,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 EventCallback = Callable[[str, dict[str, Any]], None]
 _TRACEBACK_LINES = 30
+_WAIT_SLICE_S = 0.2
+"""Longest single wait on a check's thread: the most a Ctrl-C can go unseen (see :func:`run_with_budget`)."""
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,14 @@ def run_with_budget(check: Check, ctx: AuditContext, budget_s: float) -> CheckRe
             pass
 
     worker = threading.Thread(target=work, name=f"synthaudit:{check.name}", daemon=True)
-    worker.start()
+    deadline = time.monotonic() + budget_s
     try:
-        worker.join(budget_s)
+        worker.start()
+        # Waited in short slices, not one long join: a SIGINT that lands after the main thread last looked for
+        # signals but before it blocks only sets CPython's flag and wakes nothing, so one long join would sit
+        # out the whole check (seen under load). Between slices the flag is seen and KeyboardInterrupt raised.
+        while worker.is_alive() and (remaining := deadline - time.monotonic()) > 0:
+            worker.join(min(remaining, _WAIT_SLICE_S))
     except BaseException:
         _ask_to_stop(worker)
         raise

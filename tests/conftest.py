@@ -18,9 +18,37 @@ import pytest
 from synthaudit.context import AuditContext
 from synthaudit.data.alignment import align
 from synthaudit.data.loading import load_table
+from synthaudit.embeddings import EmbeddingOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 ADULT = ROOT / "examples" / "adult"
+
+_SHARED_EMBEDDING_GROUPS = {
+    "tests/test_contract.py::test_conformance[fidelity.pairs-": "contract-pair-sample",
+}
+"""Tests that embed the same texts, by node-id prefix → the xdist group that keeps them on one worker (each
+worker has its own embedding cache and conformance bench: on two workers the texts would be embedded twice)."""
+
+
+_EMBEDDING_CACHE: list[Path] = []
+"""The test run's embedding cache (set once per worker by :func:`_embedding_cache`)."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _embedding_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One embedding cache for the whole test run, shared by the xdist workers (writes are atomic): contexts
+    built by :func:`make_context` on the same texts embed them once, whichever worker asks first."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    _EMBEDDING_CACHE[:] = [root / "shared-embedding-cache"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the tests that share embeddings in one xdist group (``--dist loadgroup``)."""
+    for item in items:
+        for prefix, group in _SHARED_EMBEDDING_GROUPS.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
@@ -54,14 +82,17 @@ def adult_split(adult_population: pd.DataFrame) -> Callable[..., list[pd.DataFra
 def make_context(
     real: pd.DataFrame, synth: pd.DataFrame, holdout: pd.DataFrame | None = None, *, seed: int = 0, **roles: object
 ) -> AuditContext:
-    """An audit context over data frames, as the API builds it."""
+    """An audit context over data frames, as the API builds it (embeddings cached for the test run, as the API
+    caches them for the user)."""
     data = align(
         load_table(real, label="real"),
         load_table(synth, label="synthetic"),
         None if holdout is None else load_table(holdout, label="holdout"),
         **roles,  # type: ignore[arg-type]
     )
-    return AuditContext(data, seed=seed)
+    return AuditContext(
+        data, seed=seed, embedding=EmbeddingOptions(cache_dir=_EMBEDDING_CACHE[0] if _EMBEDDING_CACHE else None)
+    )
 
 
 # ----------------------------------------------------------------- defect injectors

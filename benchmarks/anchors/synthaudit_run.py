@@ -1,6 +1,7 @@
 """Run one synthaudit audit the way an anchor script runs its tool, timed the same way.
 
 Usage: python synthaudit_run.py REAL SYNTH [--holdout H] [--only CHECK ...] [--target T] [--sensitive S ...]
+       [--policy JSON]
 Prints one JSON line: seconds to import and load, the audit call's wall and CPU seconds, per-check seconds
 and CPU seconds, the verdict, and whether a second identical call gave identical JSON (``--twice``).
 """
@@ -33,6 +34,7 @@ def main() -> None:
     parser.add_argument("--target")
     parser.add_argument("--sensitive", nargs="*", default=[])
     parser.add_argument("--twice", action="store_true")
+    parser.add_argument("--policy", help="a policy as inline JSON (e.g. check parameters)")
     args = parser.parse_args()
     from synthaudit import audit
 
@@ -54,6 +56,7 @@ def main() -> None:
             only=args.only,
             target=args.target,
             sensitive=args.sensitive,
+            policy=json.loads(args.policy) if args.policy else None,
             command_line=[],
             on_event=on_event,
         )

@@ -211,6 +211,48 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_no_output(tmp_path: Path) -> 
     assert not (tmp_path / "synthaudit-report.html").exists()
 
 
+_LOST_WAKEUP = textwrap.dedent(
+    """
+    import _thread, sys, time
+    from synthaudit.check import Check, Suite
+    from synthaudit.runner import run_with_budget
+
+    class Interrupting(Check):
+        name = "fidelity.interrupting_probe"
+        suite = Suite.FIDELITY
+        description = "Trips Ctrl-C without a signal, then sleeps (a lost-wakeup probe)."
+
+        def run(self, ctx):
+            time.sleep(0.3)  # the main thread is blocked in its wait by now
+            _thread.interrupt_main()  # the flag a real SIGINT sets, without waking any wait
+            time.sleep(30)
+
+    started = time.monotonic()
+    try:
+        run_with_budget(Interrupting(), None, 600)  # the probe reads no context
+    except KeyboardInterrupt:
+        print(f"interrupted after {time.monotonic() - started:.2f}")
+    """
+)
+
+
+def test_ctrl_c_that_wakes_no_wait_still_interrupts_a_running_check_promptly(tmp_path: Path) -> None:
+    """A Ctrl-C landing just before the runner blocks (the race behind an audit that outlived Ctrl-C by a whole
+    check) is simulated exactly: ``interrupt_main`` sets the interrupt flag and sends no signal."""
+    script = tmp_path / "lost_wakeup.py"
+    script.write_text(_LOST_WAKEUP)
+    completed = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.startswith("interrupted after "), completed.stdout + completed.stderr
+    assert float(completed.stdout.split()[-1]) < 5
+
+
 def test_an_interrupted_atomic_write_leaves_the_old_file_and_no_temporary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

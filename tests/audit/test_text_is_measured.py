@@ -19,6 +19,7 @@ from tests.checks.diversity.test_duplicates import text_split
 from tests.conftest import make_context
 
 CHECKS = (DetectionCheck, DistanceToClosestRecordCheck, MembershipInferenceCheck)
+pytestmark = pytest.mark.xdist_group("text-is-measured")  # one worker embeds the texts once (shared cache)
 
 
 @pytest.fixture(scope="module")

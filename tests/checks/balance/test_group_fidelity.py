@@ -171,6 +171,7 @@ def bbc(tmp_path_factory):
     return bbc_split(), tmp_path_factory.getbasetemp() / "bbc-text-embeddings"
 
 
+@pytest.mark.xdist_group("bbc-text-split")  # one worker embeds the split once (text_cases)
 def test_texts_are_compared_inside_each_group_and_a_swapped_topic_fails(bbc):
     from tests.checks.fidelity.text_cases import swap_topic, text_context
 

@@ -193,6 +193,7 @@ def bbc(tmp_path_factory):
     return bbc_split(), tmp_path_factory.getbasetemp() / "bbc-text-embeddings"
 
 
+@pytest.mark.xdist_group("bbc-text-split")  # one worker embeds the split once (text_cases)
 def test_detection_passes_clean_text_and_fails_shuffled_words(bbc):
     (real, holdout, synth), cache = bbc
     clean = DetectionCheck().run(text_context(real, synth, holdout, cache))

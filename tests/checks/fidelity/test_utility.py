@@ -311,6 +311,7 @@ def bbc(tmp_path_factory):
     return bbc_split(), tmp_path_factory.getbasetemp() / "bbc-text-embeddings"
 
 
+@pytest.mark.xdist_group("bbc-text-split")  # one worker embeds the split once (text_cases)
 def test_utility_learns_from_text_and_fails_labels_that_no_longer_match_it(bbc):
     from tests.checks.fidelity.text_cases import noisy_labels, text_context
 

@@ -1,7 +1,8 @@
 """BBC news sentences with their topic, and the text defects the model-based and group checks must catch.
 
 Shared by the detection, utility and group-fidelity tests: one seeded split, so the three modules embed the
-same texts once (an on-disk embedding cache under the session's temporary directory).
+same texts once (an on-disk embedding cache under the worker's temporary directory; their text tests share one
+xdist group, so one worker embeds the split).
 """
 
 from __future__ import annotations
