@@ -27,7 +27,8 @@ from synthaudit.cli_support import (
 def trend_command(
     real: Annotated[Path, typer.Argument(help="Real data the generations imitate: CSV, TSV, Parquet or JSON lines.")],
     generations: Annotated[
-        list[Path], typer.Argument(help="Generations in order (at least 3), or one directory of them sorted by name.")
+        list[Path],
+        typer.Argument(help="Generations in order (at least 3), or one directory of them by name (gen2 before gen10)."),
     ],
     holdout: Annotated[
         Path | None, typer.Option(help="Real rows no generator saw: the reference for every quantity.")

@@ -140,4 +140,3 @@ def assess_reference(ctx: AuditContext) -> dict[str, Any]:
             "so no verdict can be trusted until it is fixed."
         )
     return record
-

@@ -15,6 +15,7 @@ information: the trend gate is about decline.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -80,16 +81,32 @@ def generation_sources(generations: Sequence[Source]) -> list[Source]:
             )
         sources = sorted(
             (str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and _is_data_file(p)),
-            key=lambda path: Path(str(path)).name,
+            key=lambda path: _natural_key(Path(str(path)).name),
         )
         if not sources:
             raise InputError(f"the directory {str(folder)!r} holds no data files ({', '.join(_SUFFIXES)}).")
+    absent = [s for s in sources if not isinstance(s, pd.DataFrame) and not _exists_or_pattern(str(s))]
+    if absent:  # before counting: a mistyped directory is one missing path, not "1 generation"
+        raise InputError(f"generation {str(absent[0])!r} does not exist; check the path.")
     if len(sources) < MIN_GENERATIONS:
         raise InputError(
             f"trend needs at least {MIN_GENERATIONS} generations to tell a decline from noise; got "
             f"{len(sources)}. Give the generations in order (GEN1 GEN2 GEN3 ...) or one directory of them."
         )
     return sources
+
+
+def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a file name with its digit runs compared as numbers: ``gen2`` before ``gen10``."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", name) if part)
+
+
+def _exists_or_pattern(path: str) -> bool:
+    """Whether ``path`` exists (file, directory, link) or is a glob pattern of shards (the reader expands it)."""
+    try:
+        return os.path.lexists(path) or any(c in path for c in "*?[")
+    except (OSError, ValueError):  # a name too long or with a NUL: the file reader reports it
+        return True
 
 
 def _is_directory(path: Path) -> bool:
@@ -116,6 +133,19 @@ def _check_columns(tables: Sequence[LoadedTable]) -> None:
                 f"generation {index} ({table.source!r}) does not have the columns of generation 1 "
                 f"({tables[0].source!r}): {'; '.join(parts)}. Every generation must have the same columns."
             )
+
+
+def _one_side_notes(only_real: Sequence[str], only_generations: Sequence[str]) -> tuple[str, ...]:
+    """Columns measured on no generation: the trend cannot see a column every generation lost."""
+    notes = []
+    if only_real:
+        notes.append(
+            f"columns of the real data missing from every generation, not measured: {list(only_real)} (each "
+            "generation's audit fails constraints.schema on them)"
+        )
+    if only_generations:
+        notes.append(f"columns of the generations absent from the real data, not measured: {list(only_generations)}")
+    return tuple(notes)
 
 
 # ----------------------------------------------------------------------------- result
@@ -167,7 +197,8 @@ def trend(
 ) -> TrendResult:
     """Measure model collapse across ``generations`` (in order) against ``real``, and gate on decline.
 
-    ``generations`` are paths or frames, or one directory whose data files are taken sorted by name; at
+    ``generations`` are paths or frames, or one directory whose data files are taken sorted by name (digit
+    runs as numbers: ``gen2`` before ``gen10``); at
     least :data:`MIN_GENERATIONS`, all with the same columns. ``holdout`` is the reference (else the seeded
     split of ``real``). ``audits`` runs ``synthaudit.audit`` on each generation for its verdict (information),
     under ``policy`` (a policy file or mapping; its seed is overridden by ``seed``); ``embed_text`` adds text
@@ -182,6 +213,13 @@ def trend(
     holdout_table = None if holdout is None else load_table(holdout, label="holdout", encoding=encoding)
     tables = [load_table(s, label=f"generation {i}", encoding=encoding) for i, s in enumerate(sources, start=1)]
     _check_columns(tables)
+    if not set(real_table.frame.columns) & set(tables[0].frame.columns):
+        raise InputError(
+            f"the real file {real_table.source!r} and the generations ({tables[0].source!r} ...) have no column "
+            f"name in common (real: {list(real_table.frame.columns)[:10]}, generations: "
+            f"{list(tables[0].frame.columns)[:10]}); the generations must use the real data's column names "
+            "(check the header row and the delimiter)."
+        )
     for table in tables:
         if table.n_rows < 20:
             raise InputError(
@@ -266,6 +304,10 @@ def trend(
             "warn": k_warn,
         },
         seed=seed,
-        notes=(*(n for n in data.notes if "is empty" in n), *baseline.notes),
+        notes=(
+            *(n for n in data.notes if "is empty" in n),
+            *_one_side_notes(data.only_real, data.only_synth),
+            *baseline.notes,
+        ),
         timings=timings,
     )

@@ -101,6 +101,9 @@ def _table(result: AuditResult, console: Console) -> Table:
         expand=False,
     )
     stacked = console.width < 100  # narrow terminal: the metric name goes under the check name
+    if stacked:  # the indented metric name must fit too, or it folds mid-word
+        headlines = (_headline(c) for c in checks)
+        name_width = max([name_width, *(len(m.name) + 2 for m in headlines if m is not None)])
     if stacked:  # names never wrap (no spaces in them); a skip reason wraps inside the column
         table.add_column("check · gating metric", min_width=name_width, max_width=name_width + 4, overflow="fold")
     else:

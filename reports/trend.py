@@ -112,6 +112,8 @@ def render_trend_summary(record: Mapping[str, Any], width: int = WIDTH) -> str:
                 f"gen {g['index']} {g['label']} ({g['rows']} rows): {verdict}", width, subsequent_indent="    "
             )
         )
+    for note in record.get("notes", []):
+        lines.extend(textwrap.wrap(f"note: {note}", width, subsequent_indent="    "))
     lines.append("")
     lines.extend(textwrap.wrap(str(record["verdict"]), width))
     return "\n".join(lines)

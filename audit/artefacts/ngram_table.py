@@ -29,6 +29,7 @@ from synthaudit.artefacts import ngrams
 
 __all__ = ["ORDER_NGRAMS", "TABLE_ROWS", "NgramTable", "ngram_hashes", "order_features", "text_hashes", "word_hashes"]
 
+
 def word_hashes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``(text positions, word hashes)`` of every word of every text in order; missing texts have no words.
 

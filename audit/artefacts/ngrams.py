@@ -81,28 +81,58 @@ class ItemPatterns:
     patterns: tuple[Patterns, ...]
     item_words: list[list[str]]
     too_short: int
+    boilerplate: int = 0
+    """Items left without a pattern because every pattern they hold is the set's boilerplate."""
 
 
-def item_patterns(texts: Sequence[str], ngram: int, min_item_words: int) -> ItemPatterns:
+def item_patterns(
+    texts: Sequence[str],
+    ngram: int,
+    min_item_words: int,
+    *,
+    rows: Sequence[int] | np.ndarray | None = None,
+    boilerplate_rows: int | None = None,
+) -> ItemPatterns:
     """Patterns of eval items: every ``ngram``-gram of a long item, the whole of a shorter one.
 
     Items with at least ``ngram`` words contribute their word n-grams; items of ``min_item_words`` up to
     ``ngram − 1`` words contribute themselves (found when a text contains them verbatim); shorter items
     are too short to tell a copy from a common phrase and are counted, not matched.
+
+    ``rows`` names the eval row of each text (default: one row per text). With ``boilerplate_rows``, a
+    pattern held by at least that many distinct eval rows is the set's boilerplate — a system prompt or an
+    instruction template repeated on every item, not an item of its own — and is left out: kept, it would
+    mark every real and synthetic row that uses the same template as contaminated and drown the items
+    themselves. Items whose every pattern is boilerplate are counted in ``boilerplate``.
     """
     words = word_lists(texts)
     hashes, counts = word_hashes(words)
+    owners = np.arange(len(words)) if rows is None else np.asarray(rows, dtype=np.int64)
     lengths = [ngram, *sorted({int(k) for k in counts if min_item_words <= k < ngram})]
     patterns = []
+    kept_items = np.zeros(len(words), dtype=bool)
+    matchable = np.zeros(len(words), dtype=bool)
     for length in lengths:
         selected = counts >= ngram if length == ngram else counts == length
         if not selected.any():
             continue
         grams, owner = gram_hashes(hashes[np.repeat(selected, counts)], counts[selected], length)
+        items = np.flatnonzero(selected)[owner]
+        matchable[items] = True
+        if boilerplate_rows is not None and len(grams):
+            # distinct eval rows holding each pattern: a pattern of many rows is the set's template
+            pairs = pd.DataFrame({"gram": grams, "row": owners[items]}).drop_duplicates()
+            spread = pairs.groupby("gram", sort=False)["row"].size()
+            common = spread.index[spread.to_numpy() >= boilerplate_rows].to_numpy(dtype=np.uint64)
+            keep = ~np.isin(grams, common)
+            grams, items = grams[keep], items[keep]
+        kept_items[items] = True
+        if not len(grams):
+            continue
         unique, first = np.unique(grams, return_index=True)
-        patterns.append(Patterns(length, pd.Index(unique), np.flatnonzero(selected)[owner[first]]))
+        patterns.append(Patterns(length, pd.Index(unique), items[first]))
     too_short = int(np.sum(counts < min(min_item_words, ngram)))
-    return ItemPatterns(tuple(patterns), words, too_short)
+    return ItemPatterns(tuple(patterns), words, too_short, int(np.sum(matchable & ~kept_items)))
 
 
 def scan_texts(

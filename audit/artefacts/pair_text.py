@@ -12,9 +12,18 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["conflicting_prompts", "copied_prompts", "normalise_words", "token_overlap"]
+__all__ = ["complete_pairs", "conflicting_prompts", "copied_prompts", "normalise_words", "token_overlap"]
 
 _WORD = re.compile(r"\w+")
+
+
+def complete_pairs(prompts: pd.Series, responses: pd.Series) -> pd.Series:
+    """Rows with both texts there: not missing and not blank (an empty response is a dropped response)."""
+    return prompts.notna() & responses.notna() & _filled(prompts) & _filled(responses)
+
+
+def _filled(values: pd.Series) -> pd.Series:
+    return values.astype(str).str.strip().ne("")
 
 
 def normalise_words(values: pd.Series) -> pd.Series:

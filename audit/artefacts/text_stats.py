@@ -12,7 +12,8 @@ white space (words, punctuation dropped). Per text:
 ``oov_share``
     share of the text's tokens that never occur in the *real vocabulary*: the base (real) texts, leaving the
     text itself out when it is one of them (leave-one-text-out, so real texts are measured exactly as
-    unseen texts are). In [0, 1]; a generator that invents or garbles words raises it (NaN without tokens).
+    unseen texts are; an unseen text equal to a real text leaves one copy out, as that text's real copies
+    do). In [0, 1]; a generator that invents or garbles words raises it (NaN without tokens).
 ``mean_log_frequency``
     mean over the text's tokens of ``ln((c + 1) / (N + V))``, with ``c`` the token's count in the real
     vocabulary (leave-one-text-out), ``N`` its number of tokens and ``V`` its number of distinct tokens
@@ -29,7 +30,7 @@ language model …", "sure here is …").
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -70,32 +71,50 @@ def tokenise(normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Token counts of the real (base) texts: ``index`` of distinct tokens, ``counts`` aligned, ``total`` tokens."""
+    """Token counts of the real (base) texts and the texts themselves.
+
+    ``index``: distinct tokens; ``counts``: their counts, aligned; ``total``: tokens; ``texts``: the distinct
+    normalised base texts.
+    """
 
     index: pd.Index
     counts: np.ndarray
     total: int
+    texts: pd.Index = field(default_factory=lambda: pd.Index([], dtype=object))
 
     @classmethod
     def fit(cls, texts: pd.Series) -> Vocabulary:
         """Count the tokens of the non-missing ``texts``."""
-        tokens, _ = tokenise(normalise_texts(texts.dropna().astype(str).tolist()))
+        normalised = normalise_texts(texts.dropna().astype(str).tolist())
+        tokens, _ = tokenise(normalised)
         counted = pd.Series(tokens, dtype=object).value_counts(sort=False)
-        return cls(pd.Index(counted.index), counted.to_numpy(dtype=np.int64), len(tokens))
+        distinct = pd.Index(pd.unique(pd.Series(normalised, dtype=object)), dtype=object)
+        return cls(pd.Index(counted.index), counted.to_numpy(dtype=np.int64), len(tokens), distinct)
 
 
 def text_statistics(values: pd.Series, vocabulary: Vocabulary, *, in_vocabulary: bool) -> pd.DataFrame:
     """The per-text statistics of :data:`STATISTICS` for every row of ``values`` (NaN where the text is missing).
 
     ``in_vocabulary``: the texts are the ones ``vocabulary`` was counted on; each text's own tokens are then
-    left out of the counts it is measured against (leave-one-text-out). Indexed like ``values``.
+    left out of the counts it is measured against (leave-one-text-out). Otherwise a text that repeats a base
+    text verbatim (after normalisation) is measured like that base text, one copy of it left out: a text
+    repeated across the corpus (a system prompt, boilerplate, "Thank you.") then gets exactly the value its
+    real copies get, instead of one shifted by a count of one, which on such an atom of identical values moved
+    the KS distance by the atom's whole mass (0.53 for a chat file's two system prompts, held-out real rows
+    against real rows). Indexed like ``values``.
     """
     out = pd.DataFrame(np.nan, index=values.index, columns=list(STATISTICS), dtype=np.float64)
     present = values.dropna().astype(str)
     if present.empty:
         return out
     raw = present.tolist()
-    tokens, counts = tokenise(normalise_texts(raw))
+    normalised = normalise_texts(raw)
+    tokens, counts = tokenise(normalised)
+    own = (
+        np.ones(len(raw), dtype=bool)
+        if in_vocabulary
+        else pd.Index(normalised, dtype=object).isin(vocabulary.texts) & (counts > 0)
+    )
     n = len(raw)
     owner = np.repeat(np.arange(n), counts)
     codes, _ = pd.factorize(tokens)
@@ -107,9 +126,10 @@ def text_statistics(values: pd.Series, vocabulary: Vocabulary, *, in_vocabulary:
     known = vocabulary.counts[np.maximum(found, 0)] if len(vocabulary.counts) else np.zeros(len(found), np.int64)
     count = np.where(found >= 0, known, 0)
     corpus = np.full(len(tokens), float(vocabulary.total))
-    if in_vocabulary:
-        count = count - pair_counts[pair_inverse]
-        corpus = corpus - counts[owner]
+    if own.any():
+        left_out = own[owner]
+        count = count - np.where(left_out, pair_counts[pair_inverse], 0)
+        corpus = corpus - np.where(left_out, counts[owner], 0)
     vocabulary_size = float(len(vocabulary.counts))
     log_frequency = np.log((count + 1.0) / np.maximum(corpus + vocabulary_size, 1.0))
     with np.errstate(invalid="ignore", divide="ignore"):

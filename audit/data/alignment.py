@@ -75,6 +75,8 @@ class AlignedData:
     notes: tuple[str, ...] = field(default=())
     pairs: tuple[tuple[str, str], ...] = ()
     """``(prompt, response)`` text columns whose relation is audited (``--pair``; ``user:assistant`` for chats)."""
+    unaudited_pairs: tuple[tuple[str, str], ...] = ()
+    """Declared pairs left out: a column missing from the synthetic data or left out by ``--columns``."""
     eval_sets: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Evaluation sets (``--eval-set``) by name: their columns shared with the real data, typed like it."""
 
@@ -218,6 +220,7 @@ def align(
         quasi_identifiers=tuple(quasi_identifiers),
         notes=notes,
         pairs=kept_pairs,
+        unaudited_pairs=tuple(p for p in declared_pairs if p not in kept_pairs),
         eval_sets=aligned_eval,
     )
 
@@ -249,6 +252,15 @@ def _align_eval_sets(
                 f"the eval set file {table.source!r} shares no column with the real file {real.source!r} and "
                 f"the synthetic file (eval set: {list(table.frame.columns)[:10]}, common: {list(common)[:10]}); "
                 "an eval set must name its columns like the real data (rename its text column to the real one)."
+            )
+        text = [c for c in common if roles[c] is Role.TEXT]
+        if text and not any(roles[c] is Role.TEXT for c in shared):
+            # on text data the items are texts: matched on the other columns alone, the set would not be checked
+            raise InputError(
+                f"the eval set {name!r} ({table.source}) shares none of the text columns {text[:10]} of the data "
+                f"(eval set: {list(table.frame.columns)[:10]}), so its items cannot be looked for in the "
+                "synthetic texts; rename its text column(s) to the real ones (a chat eval set: the same chat "
+                "format, whose user and assistant messages become those columns)."
             )
         typed = {}
         for column in shared:

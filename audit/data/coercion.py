@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from synthaudit.data.loading import LoadedTable
+from synthaudit.data.number_text import parse_number_text
 from synthaudit.data.roles import Role
 from synthaudit.errors import InputError
 
@@ -44,15 +45,20 @@ def _coerce(values: pd.Series, role: Role) -> tuple[pd.Series, int, int]:
     """Coerce one column to ``role``; return it, the number of unparseable values and of non-finite ones."""
     nonfinite = 0
     if role is Role.NUMERIC:
-        before = int(values.notna().sum())
         if pd.api.types.is_bool_dtype(values):
             values = values.astype(float)
         out = pd.to_numeric(values, errors="coerce").astype(float)
+        failed = values.notna().to_numpy() & out.isna().to_numpy()
+        unparseable = int(failed.sum())
+        if unparseable and not pd.api.types.is_numeric_dtype(values.dtype):
+            # "1,234.5" and "12.5%" are numbers; "-" and "N/A" are gaps, not unreadable values.
+            parsed, unparseable = parse_number_text(values[failed])
+            out[failed] = parsed.to_numpy()
         infinite = np.isinf(out.to_numpy())
         nonfinite = int(infinite.sum())
         if nonfinite:
             out = out.mask(infinite)
-        return out, before - int(out.notna().sum()) - nonfinite, nonfinite
+        return out, unparseable, nonfinite
     if role is Role.DATETIME:
         before = int(values.notna().sum())
         if pd.api.types.is_datetime64_any_dtype(values):

@@ -1,9 +1,11 @@
 """Column roles: what kind of values a column holds, inferred from the real data and overridable.
 
 Roles decide which checks see a column and how: numeric and datetime columns are compared by
-distribution distances, categorical and boolean ones by category shares, text columns by embeddings and
-near-duplicate search, identifier columns are left out of fidelity, row matching and distances (and
-checked for replayed values), and empty (all-missing) columns are reported but not compared.
+distribution distances (numbers written as text, ``"1,234.5"``, ``"12.5%"``, with ``"-"`` or ``"N/A"`` for
+gaps, are numeric: see :mod:`synthaudit.data.number_text`), categorical and boolean ones by category
+shares, text columns by embeddings and near-duplicate search, identifier columns are left out of
+fidelity, row matching and distances (and checked for replayed values), and empty (all-missing) columns
+are reported but not compared.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
+
+from synthaudit.data.number_text import is_number_text, parse_number_text
 
 __all__ = ["Role", "infer_role", "infer_roles"]
 
@@ -100,6 +104,8 @@ def infer_role(column: pd.Series) -> Role:
         parsed = pd.to_datetime(strings, errors="coerce", format="mixed")
         if parsed.notna().mean() >= 0.95:
             return Role.DATETIME
+    if is_number_text(_sample(values)):  # "1,234.5", "12.5%", "-": numbers a spreadsheet wrote as text
+        return infer_role(parse_number_text(values)[0])
     lengths = strings.str.len()
     if unique_share >= TEXT_MIN_UNIQUE_SHARE and (
         lengths.mean() >= TEXT_MIN_MEAN_LENGTH or (strings.str.count(r"\s+") + 1).mean() >= TEXT_MIN_MEAN_WORDS

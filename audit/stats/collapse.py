@@ -75,15 +75,19 @@ def group_labels(n: int, rng: np.random.Generator, groups: int = JACKKNIFE_GROUP
 def tail_cutoffs(base: np.ndarray, level: float) -> tuple[float, float, float] | None:
     """``(low, high, base tail mass)``: the base's ``level`` and ``1 − level`` quantiles and its mass beyond them.
 
-    ``None`` when ties leave less than half the nominal mass ``2 · level`` strictly beyond the cut-offs
-    (a column of few distinct values has no tails to lose).
+    A side whose cut-off is the column's extreme value (a mass point: the zeros of a zero-inflated amount
+    such as a capital gain, the youngest age) has no tail; the others have ``level`` each nominally. ``None``
+    when ties leave less than half the nominal mass of the sides with a tail strictly beyond the cut-offs,
+    or no side has one (a column of few distinct values has no tails to lose). So a zero-inflated amount
+    keeps its upper tail, which a collapse that cuts the large amounts loses.
     """
     values = base[np.isfinite(base)]
     if len(values) == 0:
         return None
     low, high = (float(q) for q in np.quantile(values, [level, 1.0 - level]))
+    sides = int(low > float(values.min())) + int(high < float(values.max()))
     mass = float(np.mean((values < low) | (values > high)))
-    if mass < level:
+    if sides == 0 or mass < level * sides / 2.0:
         return None
     return low, high, mass
 

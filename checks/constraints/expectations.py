@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import Field
 
-from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, info_metric, make_table
+from synthaudit.check import (
+    Check,
+    CheckParams,
+    Margin,
+    Suite,
+    gated_metric,
+    info_metric,
+    make_table,
+    worst_of_many_margin,
+)
 from synthaudit.checks.constraints.gx_validation import (
     expectation_rows,
     expected_columns,
@@ -96,12 +105,15 @@ class ExpectationSuiteCheck(Check):
     Row-level expectations (ranges, value sets, and policy rules evaluated row by row, such as
     ``expect_column_pair_values_a_to_be_greater_than_b``) give the share of rows that violate them. A clean
     sample violates some too (a rare category unseen in the base rows, a value past the widened maximum),
-    so the gating ``worst_row_violation_share`` — the largest share over row-level expectations, range
-    [0, 1], lower is better, 0 for identical data — is compared with the same quantity on the reference
-    rows at matched size (both validated against the suite derived from the base real rows). The margin is
-    a multiple of the binomial standard error of a difference of two shares, the null share being the
-    larger of the Laplace-smoothed reference share and the base rows' own estimate of it (Good–Turing
-    missing mass for value sets, leave-one-out for ranges), with small absolute floors. Dataset-level
+    so each row-level expectation's share of violating synthetic rows is compared with its own share on the
+    reference rows at matched size (both validated against the suite derived from the base real rows). The
+    margin is a multiple of the binomial standard error of a difference of two shares, the null share being
+    the larger of the Laplace-smoothed reference share and the base rows' own estimate of it (Good–Turing
+    missing mass for value sets, leave-one-out for ranges), with small absolute floors, and the multiples
+    widened for the worst of many (:func:`~synthaudit.check.worst_of_many_margin`). The gating
+    ``worst_row_violation_share`` (range [0, 1], lower is better, 0 for identical data) is the share of the
+    expectation furthest past its own threshold, beside its own reference share: a rule that real rows break
+    all the time (the value set of a column of singletons, in a tiny table) never hides another's excess. Dataset-level
     expectations (column set, types, null fractions, unique identifiers, and policy expectations on
     aggregates) hold or not, on the whole synthetic data: the gating ``failed_dataset_expectation_count``
     (range [0, ∞), lower is better) fails above 0, their tolerances being built into the suite. An
@@ -197,13 +209,20 @@ class ExpectationSuiteCheck(Check):
         row_rows = [r for r in rows if r["level"] == ROW_LEVEL]
         dataset_rows = [r for r in rows if r["level"] == DATASET_LEVEL]
         failed_dataset = [r for r in dataset_rows if not r["passed"]]
-        worst = max(row_rows, key=lambda r: (r["synthetic_share"], r["excess_share"]), default=None)
-        worst_ref = max(row_rows, key=lambda r: r["reference_share"], default=None)
+        # Each row-level expectation is compared with its own share on the reference rows (one that real rows
+        # break all the time, such as the value set of a column of singletons, must not hide another's excess);
+        # the gate is the expectation furthest past (or nearest to) its own fail threshold, under the shared
+        # worst-of-many margin.
+        row_margin = worst_of_many_margin(p.row_margin, len(row_rows))
+        worst, se = None, row_violation_standard_error(0, m_ref, m_syn)
+        worst_key: tuple[float, float] | None = None
+        for r in row_rows:
+            r_se = row_violation_standard_error(r["reference_violations"], m_ref, m_syn, r["clean_violation_rate"])
+            key = (r["excess_share"] - max(row_margin.fail_floor, row_margin.fail_se * r_se), r["synthetic_share"])
+            if worst_key is None or key > worst_key:
+                worst, se, worst_key = r, r_se, key
         value = worst["synthetic_share"] if worst else 0.0
-        ref_value = worst_ref["reference_share"] if worst_ref else 0.0
-        ref_count = worst_ref["reference_violations"] if worst_ref else 0
-        clean_rate = max((r["clean_violation_rate"] for r in row_rows), default=0.0)
-        se = row_violation_standard_error(ref_count, m_ref, m_syn, clean_rate)
+        ref_value = worst["reference_share"] if worst else 0.0
         worst_label = (
             f"{worst['expectation']} on {worst['columns']}"
             if worst and worst["synthetic_share"] > 0
@@ -215,10 +234,13 @@ class ExpectationSuiteCheck(Check):
                 value=value,
                 reference=ref_value,
                 standard_error=se,
-                margin=p.row_margin,
+                margin=row_margin,
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),
-                description=f"largest share of rows violating one row-level expectation ({worst_label})",
+                description=(
+                    f"share of rows violating the row-level expectation furthest past its own reference share "
+                    f"({worst_label})"
+                ),
             ),
             gated_metric(
                 "failed_dataset_expectation_count",
@@ -256,7 +278,8 @@ class ExpectationSuiteCheck(Check):
             _TABLE_COLUMNS,
         )
         from_policy = sum(e["meta"]["synthaudit"]["origin"] == "policy" for e in entries)
-        summary = self._summary(metrics, worst, failed_dataset, len(entries), from_policy)
+        broken = any(r["synthetic_share"] > 0 for r in row_rows)
+        summary = self._summary(metrics, worst, failed_dataset, len(entries), from_policy, broken)
         result = self.result(
             metrics=metrics,
             summary=summary,
@@ -283,16 +306,23 @@ class ExpectationSuiteCheck(Check):
         failed_dataset: Sequence[dict[str, Any]],
         total: int,
         from_policy: int,
+        broken: bool = False,
     ) -> str:
         row_metric = metrics[0]
         head = f"{total} expectations ({from_policy} from the policy) validated with great-expectations: "
         if worst is not None and worst["synthetic_share"] > 0:
+            what = f"{worst['expectation']} on {worst['columns']!r}"
+            if worst["rule"] == "order":  # "later, earlier": a derived order that held in every real row
+                later, earlier = worst["columns"].split(", ", 1)
+                what = f"order rule {earlier!r} <= {later!r} (holds in every real row)"
             row_part = (
-                f"worst row-level expectation {worst['expectation']} on {worst['columns']!r} is broken by "
-                f"{worst['synthetic_share']:.2%} of synthetic rows vs {row_metric.reference_value:.2%} worst on "
+                f"worst row-level expectation {what} is broken by "
+                f"{worst['synthetic_share']:.2%} of synthetic rows vs {row_metric.reference_value:.2%} of "
                 f"the reference rows ({'within' if row_metric.passed else 'beyond'} the threshold "
                 f"{row_metric.threshold:.2%})"
             )
+        elif broken:
+            row_part = "synthetic rows break no row-level expectation more often than the reference rows do"
         else:
             row_part = "no synthetic row breaks a row-level expectation"
         if failed_dataset:

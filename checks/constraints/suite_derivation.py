@@ -165,7 +165,11 @@ def _range_bounds(values: pd.Series, tolerance: float) -> tuple[Any, Any] | None
         pad = (high - low) * tolerance
         return (low - pad).isoformat(), (high + pad).isoformat()
     pad = (float(high) - float(low)) * tolerance
-    return float(low) - pad, float(high) + pad
+    # Widening never crosses zero: the sign of a quantity (amounts, ages, counts) is part of its domain, and a
+    # skewed column's 5 % of range would otherwise admit sizeable negative values.
+    lower = float(low) - pad if float(low) - pad >= 0 or float(low) < 0 else 0.0
+    upper = float(high) + pad if float(high) + pad <= 0 or float(high) > 0 else 0.0
+    return lower, upper
 
 
 def null_fraction_tolerance(nulls: int, n: int, m: int, se_multiplier: float, floor: float) -> float:
@@ -180,6 +184,74 @@ def null_fraction_tolerance(nulls: int, n: int, m: int, se_multiplier: float, fl
     return max(floor, se_multiplier * se)
 
 
+ORDER_MAX_COLUMNS = 200
+"""Order rules are searched among at most this many numeric and datetime columns (the first ones, in file order)."""
+ORDER_MAX_RULES = 25
+"""At most this many order rules are derived (the most informative first: the ones random pairing breaks most)."""
+ORDER_SCREEN_ROWS = 2000
+"""Rows (evenly spaced) on which candidate column pairs are screened before being verified on every base row."""
+ORDER_MIN_EXPECTED_BREAKS = 3.0
+"""An order is a rule only if rows paired at random would break it in at least this many base rows."""
+
+
+def _order_values(values: pd.Series) -> np.ndarray:
+    """A numeric or datetime column as floats, missing values as NaN (datetimes in nanoseconds)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values.to_numpy(dtype="datetime64[ns]").astype(np.int64).astype(np.float64)
+        out[values.isna().to_numpy()] = np.nan
+        return out
+    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def random_pairing_break_share(low: np.ndarray, high: np.ndarray) -> float:
+    """Share of (low, high) pairs drawn independently from the two columns' values with ``low > high``.
+
+    ``low`` and ``high`` hold the non-missing values of each column. A share near 0 means the columns' ranges
+    barely overlap, so an observed ``low <= high`` in every row says nothing about their dependence.
+    """
+    if not len(low) or not len(high):
+        return 0.0
+    below = np.searchsorted(np.sort(high), low, side="left")  # how many high values are < each low value
+    return float(below.sum()) / (len(low) * len(high))
+
+
+def order_rules(base: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, str, float]]:
+    """Pairs ``(low, high, break_share)`` of same-kind columns with ``low <= high`` in every base row.
+
+    Such an order (``start <= end``, ``admitted <= discharged``, ``min <= max``) is a rule of the real data when it
+    holds in every base row where both values are present, with ``low < high`` somewhere (the columns are not
+    equal), while pairing the two columns' values at random would break it in at least
+    ``ORDER_MIN_EXPECTED_BREAKS`` of the base rows (``break_share``: the share of random pairs breaking it): so
+    the order comes from the rows' dependence, not from the columns' ranges not overlapping (which the range
+    rules already cover). ``columns`` are numeric or datetime columns of one kind. Candidates are screened on
+    ``ORDER_SCREEN_ROWS`` evenly spaced rows and verified on every base row; at most ``ORDER_MAX_RULES`` are
+    returned, largest ``break_share`` first.
+    """
+    names = list(columns)[:ORDER_MAX_COLUMNS]
+    if len(names) < 2 or len(base) < 2:
+        return []
+    full = np.column_stack([_order_values(base[c]) for c in names])
+    positions = np.unique(np.linspace(0, len(base) - 1, min(len(base), ORDER_SCREEN_ROWS)).astype(np.int64))
+    screen = full[positions]
+    found: list[tuple[str, str, float]] = []
+    for i in range(len(names)):
+        with np.errstate(invalid="ignore"):
+            broken = (screen[:, [i]] > screen).any(axis=0)  # NaN comparisons are False: missing never breaks
+        for j in np.flatnonzero(~broken):
+            if j == i:
+                continue
+            low, high = full[:, i], full[:, j]
+            both = ~np.isnan(low) & ~np.isnan(high)
+            pairs = int(both.sum())
+            if pairs < 2 or np.any(low[both] > high[both]) or not np.any(low[both] < high[both]):
+                continue
+            share = random_pairing_break_share(low[~np.isnan(low)], high[~np.isnan(high)])
+            if share * pairs >= ORDER_MIN_EXPECTED_BREAKS:
+                found.append((names[i], names[int(j)], share))
+    found.sort(key=lambda rule: (-rule[2], rule[0], rule[1]))
+    return found[:ORDER_MAX_RULES]
+
+
 def derive_suite(ctx: AuditContext, p: SuiteSettings) -> dict[str, Any]:
     """Derive a great-expectations suite (plain JSON-native dict) from the base real rows of ``ctx``.
 
@@ -190,12 +262,15 @@ def derive_suite(ctx: AuditContext, p: SuiteSettings) -> dict[str, Any]:
 
     - the column set (the real file's columns, exact match) — dataset;
     - each column's type — dataset;
-    - numeric and datetime ranges: the real min/max widened by ``range_tolerance`` of the range — row;
+    - numeric and datetime ranges: the real min/max widened by ``range_tolerance`` of the range, never across
+      zero (a column without negative values keeps 0 as its lower bound) — row;
     - value sets of categorical and boolean columns with at most ``max_categories`` distinct real values:
       every real value, rare ones included — row;
     - the null fraction: at most the real one plus a tolerance (``mostly`` of
       ``expect_column_values_to_not_be_null``) — dataset;
     - uniqueness of identifier columns unique in the real rows — dataset;
+    - orders between two numeric or two datetime columns that hold in every base row and come from the rows'
+      dependence, not from disjoint ranges (``admitted <= discharged``; see :func:`order_rules`) — row;
 
     followed by the policy's ``expectations``. The suite holds real values (ranges and value sets): it is
     for the user to keep, never shown in a report.
@@ -264,6 +339,21 @@ def derive_suite(ctx: AuditContext, p: SuiteSettings) -> dict[str, Any]:
                 )
         if column in data.ids and not values.dropna().duplicated().any():
             expectations.append(_entry("expect_column_values_to_be_unique", DATASET_LEVEL, "uniqueness", column=column))
+    for kind in (Role.NUMERIC, Role.DATETIME):
+        same_kind = [c for c in data.columns if ctx.roles[c] is kind]
+        for low, high, _share in order_rules(base, same_kind):
+            expectations.append(
+                _entry(
+                    "expect_column_pair_values_a_to_be_greater_than_b",
+                    ROW_LEVEL,
+                    "order",
+                    clean_rate=1.0 / (n + 2),
+                    column_A=high,
+                    column_B=low,
+                    or_equal=True,
+                    ignore_row_if="either_value_is_missing",
+                )
+            )
     expectations.extend(e.as_gx() for e in p.expectations)
     return {
         "name": SUITE_NAME,

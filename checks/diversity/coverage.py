@@ -72,8 +72,6 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-
-
 @dataclass(frozen=True)
 class _TailGap:
     column: str

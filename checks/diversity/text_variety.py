@@ -290,10 +290,25 @@ def sample_sides(
     return s, r, normalised[1], budget, max_bytes
 
 
+def _clustered_share_se(reference_variance: float, syn_share: float, ref_share: float, k: int) -> float:
+    """SE of the difference of two shares of texts that come in groups (near-duplicates, shared openings), k a side.
+
+    ``√(2 · max(v_ref, p̄(1 − p̄)/k, 4/k²))``: ``v_ref`` is the reference's own variance when its groups occur
+    independently (Σ size² / k²), which is 0 when the reference sample happens to hold no group at all; the
+    pooled binomial term ``p̄ = (syn + ref) / 2`` is the two-proportion null variance (both sides one
+    distribution), which does not collapse then — a held-out real sample of templated tweets with 3.8 %
+    near-duplicates failed against a split-half reference with none (SE from the one-pair floor alone) —
+    and does not grow with the synthetic side's clusters (a collapsed sample is one group: its own
+    clustered variance would hide it); ``4/k²`` is one pair in ``k``.
+    """
+    pooled = (syn_share + ref_share) / 2.0
+    return math.sqrt(2.0 * max(reference_variance, pooled * (1.0 - pooled) / k, 4.0 / (k * k)))
+
+
 def text_gates(column: str, sides: tuple[TextSide, TextSide], k: int, p: Any) -> tuple[Metric, Metric, Metric]:
     """The gated near-duplicate share, distinct-2 and shared-opening share of one text column."""
     s, r = sides
-    near_se = math.sqrt(2.0 * max(r.near.null_variance, 4.0 / (k * k)))
+    near_se = _clustered_share_se(r.near.null_variance, s.near.share, r.near.share, k)
     distinct_se = math.sqrt(2.0) * r.distinct[1][1]
     near_metric = gated_metric(
         "near_duplicate_share",
@@ -319,7 +334,7 @@ def text_gates(column: str, sides: tuple[TextSide, TextSide], k: int, p: Any) ->
         "shared_opening_share",
         value=s.openings.share,
         reference=r.openings.share,
-        standard_error=math.sqrt(2.0 * max(r.openings.null_variance, 4.0 / (k * k))),
+        standard_error=_clustered_share_se(r.openings.null_variance, s.openings.share, r.openings.share, k),
         margin=p.opening_margin,
         direction="lower_is_better",
         value_range=(0.0, 1.0),

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from synthaudit.artefacts.pair_text import conflicting_prompts, copied_prompts, token_overlap
+from synthaudit.artefacts.pair_text import complete_pairs, conflicting_prompts, copied_prompts, token_overlap
 from synthaudit.artefacts.text_features import TextProjection
 from synthaudit.check import (
     Check,
@@ -63,13 +63,13 @@ class _Side:
 class PairRelationCheck(Check):
     """How each synthetic response relates to its prompt, against real pairs, for every declared pair.
 
-    Pairs are text columns named with ``--pair PROMPT:RESPONSE`` (a chat file implies ``user:assistant``).
-    Only rows with both texts count; each candidate side (synthetic, reference) is cut to the same number
-    of complete pairs, at most ``max_rows_per_side`` (``--full`` lifts it). Five gating metrics, each against
-    the same metric on the reference pair (holdout, or the split-half of the real data):
+    Pairs are text columns named with ``--pair PROMPT:RESPONSE`` (a chat file implies ``user:assistant``). Only rows
+    with both texts (non-blank) count; each candidate side (synthetic, reference) is cut to the same number of
+    complete pairs, at most ``max_rows_per_side`` (``--full`` lifts it). Five gating metrics, each against the same
+    metric on the reference pair (holdout, or the split-half of the real data):
 
-    - ``complete_pair_share``: the share of candidate rows with both texts present. Range [0, 1]; higher is
-      better. A generator that drops responses fails here even when too few pairs are left to measure.
+    - ``complete_pair_share``: the share of candidate rows with both texts present (a blank one is dropped).
+      Range [0, 1]; higher is better. A generator that drops responses fails here even with too few pairs left.
     - ``similarity_ks``: the Kolmogorov–Smirnov distance between the candidate's distribution of
       prompt–response cosine similarity (sentence embeddings) and the base real pairs'. Range [0, 1];
       lower is better. Responses shuffled across prompts (every text real, the link broken) move the whole
@@ -146,9 +146,12 @@ class PairRelationCheck(Check):
 
     @classmethod
     def not_applicable(cls, ctx: AuditContext) -> str | None:
-        """No prompt–response pair declared (``--pair``, or a chat file's ``user:assistant``)."""
+        """No prompt–response pair declared (``--pair``, or a chat file's ``user:assistant``), or none left."""
         if ctx.data.pairs:
             return None
+        if ctx.data.unaudited_pairs:  # declared, but a column is gone: say so, not "no pair declared"
+            missing = ", ".join(f"{p}:{r}" for p, r in ctx.data.unaudited_pairs)
+            return f"the pair {missing} is not audited: a column is missing from the synthetic data or --columns"
         return "no prompt–response pair declared (name one with --pair PROMPT:RESPONSE, or give a chat file)"
 
     def run(self, ctx: AuditContext) -> CheckResult:
@@ -232,7 +235,7 @@ class PairRelationCheck(Check):
         out = {}
         for side, key in _SIDES.items():
             frame = ctx.frame(key)
-            complete = (frame[prompt].notna() & frame[response].notna()).to_numpy()
+            complete = complete_pairs(frame[prompt], frame[response]).to_numpy()
             positions = np.flatnonzero(complete)
             if cap is not None and len(positions) > cap:
                 positions = positions[ctx.sample_positions(len(positions), cap, f"{self.name}.{side}")]
@@ -348,7 +351,7 @@ class PairRelationCheck(Check):
         shares = []
         for pair in (ctx.synthetic_pair, ctx.reference_pair):
             frame = pair.candidate
-            shares.append(float((frame[prompt].notna() & frame[response].notna()).mean()) if len(frame) else 0.0)
+            shares.append(float(complete_pairs(frame[prompt], frame[response]).mean()) if len(frame) else 0.0)
         return gated_metric(
             "complete_pair_share",
             value=shares[0],
@@ -373,9 +376,8 @@ class PairRelationCheck(Check):
 def _share_se(reference: float, n: int, design: float = 1.0) -> float:
     """SE of a share's difference from the reference's when the candidate is as good (both at ``n`` rows).
 
-    ``√(2 · max(q(1 − q), 1/n) · design / n)`` with ``q`` the reference's share: the variance never below one
-    row in ``n`` (a reference without a single case still leaves room for one), times the design effect
-    (rows that count together, such as the rows sharing a repeated prompt).
+    ``√(2 · max(q(1 − q), 1/n) · design / n)``, ``q`` the reference's share: the variance never below one row in
+    ``n`` (a reference without a case leaves room for one), times the design effect (rows sharing a prompt).
     """
     return math.sqrt(2.0 * max(reference * (1.0 - reference), 1.0 / max(n, 1)) * design / max(n, 1))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
@@ -109,7 +110,11 @@ class UtilityCheck(Check):
     two models' permutation importances on a capped holdout sample, with a per-column table.
 
     Needs a target and a holdout (the runner skips it otherwise); skips when there is no feature besides the
-    target, too few labelled rows, or a target the real data or holdout holds one value of.
+    target, too few labelled rows, or a target the real data or holdout holds one value of (or, for a binary
+    target, fewer than ``min_class_rows`` rows of a class in the real training rows or the holdout); and when the
+    real-trained model itself scores within the fail margin of an uninformed model (AUC ½, R² 0, the
+    majority class) and the synthetic-trained model has not collapsed: a synthetic-trained model that learnt
+    nothing would then pass, so a pass would mean nothing.
 
     Cost: two boosting fits on at most ``max_train_rows`` rows, O(rows × c × ``max_iter``) each, predictions on at most
     ``max_holdout_rows`` holdout rows, a vectorised bootstrap (``bootstrap_resamples``), and ``2 × c ×
@@ -175,6 +180,14 @@ class UtilityCheck(Check):
             1_000, ge=50, description="Cap on holdout rows used for permutation importances; --full lifts it."
         )
         importance_repeats: int = Field(3, ge=1, le=50, description="Shuffles per column for permutation importance.")
+        min_class_rows: int = Field(
+            10,
+            ge=1,
+            description=(
+                "Skip a binary target when the real training rows (or the holdout) hold fewer rows of a class: a model "
+                "learns little from them, and its training noise (outside the holdout bootstrap) dominates the gap."
+            ),
+        )
 
     def run(self, ctx: AuditContext) -> CheckResult:
         """Train on synthetic and on real rows, score both on the holdout, bootstrap the difference."""
@@ -212,6 +225,13 @@ class UtilityCheck(Check):
             return self.skip(f"the real data's target {target!r} holds a single value: nothing to predict")
         if len(np.unique(y_holdout)) < 2 and task.kind != "multiclass":
             return self.skip(f"the holdout's target {target!r} holds a single value: no score can be computed")
+        if task.kind == "binary":
+            fewest = min(int(np.bincount(y, minlength=2).min()) for y in (y_real, y_holdout))
+            if fewest < p.min_class_rows:
+                return self.skip(
+                    f"the real training rows or the holdout hold only {fewest} rows of a class of {target!r} (fewer "
+                    f"than {p.min_class_rows}): a model learns too little from them to compare its training data"
+                )
 
         encoder = TreeFeatures.fit(real, features, ctx.roles, p.max_categories)
         sides = {"real": real, "synthetic": synth, "holdout": holdout}
@@ -238,6 +258,18 @@ class UtilityCheck(Check):
         del resamples
 
         chance = chance_score(task, y_real, y_holdout)
+        labels = class_labels(task, real[target], synth[target], holdout[target])
+        collapse_metric = self._collapse_metric(collapse, labels, n_train) if collapse is not None else None
+        fail_delta = max(p.gap_margin.fail_floor, p.gap_margin.fail_se * se if math.isfinite(se) else 0.0)
+        gap_blind = tstr - trtr >= -fail_delta and trtr - chance <= fail_delta
+        if gap_blind and (collapse_metric is None or collapse_metric.passed is not False):
+            # A model that learnt nothing (chance) would pass as well: the gap measures nothing here.
+            return self.skip(
+                f"the real-trained model scores {task.score_name} {trtr:.3f} on the holdout, within the fail margin "
+                f"({fail_delta:.3f}) of an uninformed model's {chance:.3f}: a synthetic-trained model that learnt "
+                f"nothing about {target!r} would pass too. Audit a target the other columns predict, or give more "
+                "holdout rows"
+            )
         # Permutation importance per column: a text column's features are shuffled together, through a
         # stand-in column of holdout positions that the predictors expand back into the text's features.
         blocks = [x_holdout[:, len(features) :]]
@@ -262,8 +294,6 @@ class UtilityCheck(Check):
             ),
         )
         metrics = score_metrics(task, (tstr, trtr), se, n_train, p.gap_margin)
-        labels = class_labels(task, real[target], synth[target], holdout[target])
-        collapse_metric = self._collapse_metric(collapse, labels, n_train) if collapse is not None else None
         if collapse_metric is not None:
             metrics.append(collapse_metric)
         metrics.extend(skill_metrics(task, (pred_real, pred_synth), y_holdout, (tstr, trtr, chance), importance))

@@ -92,10 +92,14 @@ class EvalContaminationCheck(Check):
     when one of its text columns shares a run of ``ngram`` consecutive words (13 by default, the usual
     decontamination rule) with an eval item of the set's text columns, or contains verbatim an eval item
     of ``min_item_words`` to ``ngram − 1`` words; shorter items are too short to tell a copy from a common
-    phrase and are counted, not matched. N-grams are 64-bit hashes looked up in the hashed n-grams of the
-    eval items (no loop over pairs). **Tabular** (no text column): a synthetic row is contaminated when it
-    equals an eval row on every column the eval set shares with the data, identifiers and empty columns
-    left out (normalised row fingerprints, as ``leakage.exact_copies``).
+    phrase and are counted, not matched. A run (or short item) that ``boilerplate_rows`` (3) or more eval rows
+    hold is the set's boilerplate — a chat file's system prompt, an instruction template — not an item: kept,
+    it would mark every real and synthetic row using the same template and hide the items themselves (a
+    constant system prompt made 52 % of real chat rows "contaminated"); it is left out and counted. N-grams
+    are 64-bit hashes looked up in the hashed n-grams of the eval items (no loop over pairs). **Tabular** (no
+    text column): a synthetic row is contaminated when it equals an eval row on every column the eval set
+    shares with the data, identifiers and empty columns left out (normalised row fingerprints, as
+    ``leakage.exact_copies``).
 
     Metric, per eval set: the share of synthetic rows contaminated. Range [0, 1], lower is better; 0 for
     an independent clean sample of data without repeats, 1 when every synthetic row carries an eval item.
@@ -148,6 +152,12 @@ class EvalContaminationCheck(Check):
             ge=1,
             description="Shortest eval item (in words) matched verbatim; shorter ones are not matched (GPT-3's floor).",
         )
+        boilerplate_rows: int = Field(
+            3,
+            ge=2,
+            description="A word run (or short item) held by this many eval rows is the set's boilerplate (a system "
+            "prompt, an instruction template), not an item: left out of the matching.",
+        )
         include_holdout: bool = Field(True, description="Count the holdout as an evaluation set named 'holdout'.")
         margin: Margin = Field(
             Margin(warn_se=3.0, fail_se=5.0, warn_floor=0.0, fail_floor=0.0),
@@ -199,6 +209,7 @@ class EvalContaminationCheck(Check):
                     "eval_items_leaked_share": len(leaked) / max(len(frame), 1),
                     "eval_items_in_reference_share": len(np.unique(ref_side.items)) / max(len(frame), 1),
                     "eval_items_too_short": extra["too_short"],
+                    "eval_items_boilerplate": extra["boilerplate"],
                 }
             )
             if len(syn_side.rows):
@@ -223,12 +234,18 @@ class EvalContaminationCheck(Check):
                 continue
             texts = [str(t) for c in shared_text for t in frame[c].dropna().tolist()]
             owners = np.concatenate([frame.index[frame[c].notna().to_numpy()].to_numpy() for c in shared_text])
-            spec = item_patterns(texts, p.ngram, p.min_item_words)
-            if not spec.patterns:
-                out[name] = f"every eval text is shorter than {min(p.min_item_words, p.ngram)} words"
-                continue
             # eval items are texts; each maps back to its eval row position
-            specs[name] = (spec, frame.index.get_indexer(pd.Index(owners)))
+            positions = frame.index.get_indexer(pd.Index(owners))
+            spec = item_patterns(texts, p.ngram, p.min_item_words, rows=positions, boilerplate_rows=p.boilerplate_rows)
+            if not spec.patterns:
+                out[name] = (
+                    f"every eval text is shorter than {min(p.min_item_words, p.ngram)} words"
+                    if not spec.boilerplate
+                    else f"every eval text of {p.min_item_words}+ words is boilerplate repeated on "
+                    f"{p.boilerplate_rows}+ eval rows (a system prompt or template, not an item)"
+                )
+                continue
+            specs[name] = (spec, positions)
         if not specs:
             return out
         names = list(specs)
@@ -243,7 +260,11 @@ class EvalContaminationCheck(Check):
                 _Side(syn.rows, positions[syn.items], syn.verbatim),
                 _Side(ref.rows, positions[ref.items], ref.verbatim),
                 how,
-                {"rule": f"text: {p.ngram}-gram or verbatim item", "too_short": spec.too_short},
+                {
+                    "rule": f"text: {p.ngram}-gram or verbatim item",
+                    "too_short": spec.too_short,
+                    "boilerplate": spec.boilerplate,
+                },
             )
         return out
 
@@ -261,7 +282,7 @@ class EvalContaminationCheck(Check):
         syn = _Side(syn.rows, first[syn.items], syn.verbatim)
         ref = _Side(ref.rows, first[ref.items], ref.verbatim)
         how = {c: f"{ctx.roles[c].value} (row equal to an eval row)" for c in columns}
-        return syn, ref, how, {"rule": "row: exact copy of an eval row", "too_short": 0}
+        return syn, ref, how, {"rule": "row: exact copy of an eval row", "too_short": 0, "boilerplate": 0}
 
     def _result(
         self,

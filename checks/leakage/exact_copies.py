@@ -13,7 +13,7 @@ from synthaudit.check import Check, CheckParams, Margin, Suite, gated_metric, in
 from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.result import CheckResult, Metric
-from synthaudit.stats.proportions import pooled_difference_se
+from synthaudit.stats.proportions import null_difference_se, pooled_difference_se
 
 __all__ = ["ExactCopyCheck"]
 
@@ -49,7 +49,10 @@ class ExactCopyCheck(Check):
     candidate rows whose normalised row occurs in the base real rows; the reference is the same share for
     holdout rows (or the real data's other half), at matched size: real data has natural collisions on
     coarse columns, and only an excess over them is a leak. Range [0, 1], lower is better; 0 for
-    continuous data from an independent sample, 1 when the synthetic data is the real data.
+    continuous data from an independent sample, 1 when the synthetic data is the real data. The margin's
+    standard error is that of a difference of two shares under the null, the null share estimated from real
+    rows only (the reference rows' copies and the base rows equal to another base row, Laplace-smoothed):
+    pooling in the synthetic share would widen the margin with the copies themselves (1 % of copies passed).
 
     A second gating metric, when identifier columns exist, is the share of synthetic identifier values
     replayed from the real data, against the same share for the reference rows. Information: the copy
@@ -96,8 +99,14 @@ class ExactCopyCheck(Check):
         base_prints = fingerprints_of(ctx, syn.base, "real", columns)
         syn_rate = float(np.isin(fingerprints_of(ctx, syn.candidate, "synthetic", columns), base_prints).mean())
         ref_source = "holdout" if ctx.holdout is not None else "real"
-        ref_rate = float(np.isin(fingerprints_of(ctx, ref.candidate, ref_source, columns), base_prints).mean())
+        ref_copied = np.isin(fingerprints_of(ctx, ref.candidate, ref_source, columns), base_prints)
+        ref_rate = float(ref_copied.mean())
         m_syn, m_ref = len(syn.candidate), len(ref.candidate)
+        # The null copy share, from real rows only: the reference rows' copies and the base rows that equal
+        # another base row (leave-one-out: how often a fresh real row meets an existing one).
+        _, counts = np.unique(base_prints, return_counts=True)
+        null_hits = int(ref_copied.sum()) + int(counts[counts > 1].sum())
+        null_trials = m_ref + len(base_prints)
         all_synth_copied = np.isin(
             fingerprints_of(ctx, ctx.synth, "synthetic", columns), fingerprints_of(ctx, ctx.real, "real", columns)
         )
@@ -106,7 +115,7 @@ class ExactCopyCheck(Check):
                 "exact_copy_rate",
                 value=syn_rate,
                 reference=ref_rate,
-                standard_error=pooled_difference_se(syn_rate, m_syn, ref_rate, m_ref),
+                standard_error=null_difference_se(null_hits, null_trials, m_syn, m_ref),
                 margin=p.copy_margin,
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),

@@ -186,7 +186,12 @@ class TextNearDuplicateCheck(Check):
             contamination[column] = found[1]
         if not outcomes:
             return self.skip(f"no text column has at least {MIN_TEXTS} non-empty texts on every side")
-        worst = max(outcomes, key=lambda o: o.severity)
+        # a column whose reference texts all occur among the real ones (a fixed system prompt) shows nothing
+        saturated = {o.column for o in outcomes if o.method == "exact" and o.ref_share >= 1.0}
+        open_outcomes = [o for o in outcomes if o.column not in saturated and o.ref_share < 1.0]
+        if not open_outcomes:
+            return self.skip("every reference text is a real text (a fixed prompt?): no excess of copies can show")
+        worst = max(open_outcomes, key=lambda o: o.severity)
         metrics: list[Metric] = [
             gated_metric(
                 "near_duplicate_share",
@@ -201,7 +206,7 @@ class TextNearDuplicateCheck(Check):
             )
         ]
         for method in ("exact", "jaccard", "ngram", "embedding"):
-            of_method = [o for o in outcomes if o.method == method]
+            of_method = [o for o in open_outcomes if o.method == method]
             if of_method:
                 top = max(of_method, key=lambda o: o.severity)
                 metrics.append(

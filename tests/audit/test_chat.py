@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from synthaudit.api import audit
 from synthaudit.cli import ExitCode, app
 from synthaudit.data.alignment import align
+from synthaudit.data.chat import order_breaks
 from synthaudit.data.loading import load_table
 from synthaudit.data.roles import Role
 from synthaudit.errors import InputError
@@ -41,12 +42,37 @@ def test_chat_jsonl_loads_one_text_column_per_role(tmp_path: Path) -> None:
     table = load_table(_write_jsonl(tmp_path / "chat.jsonl", [_chat(i) for i in range(4)]), label="real")
     frame = table.frame
     assert table.chat_roles == ("system", "user", "assistant")
-    assert list(frame.columns) == ["id", "source", "system", "user", "assistant", "turns"]
+    assert list(frame.columns) == ["id", "source", "system", "user", "assistant", "turns", "turn_order_breaks"]
     assert frame["user"].tolist()[1] == "Hi 1\n\nBye"
     assert frame["assistant"].tolist()[0] == "Hello 0.\n\nGoodbye."
     assert frame["system"].tolist() == ["Be brief.", None, "Be brief.", None]
     assert frame["turns"].tolist() == [5, 4, 5, 4]
     assert frame["turns"].dtype == "int64"
+    assert frame["turn_order_breaks"].tolist() == [0, 0, 0, 0]
+
+
+def test_turns_out_of_order_are_counted() -> None:
+    """Roles swapped or turns reordered leave every text in place: only the order column shows them."""
+    assert order_breaks(["system", "user", "assistant", "user", "assistant"]) == 0
+    assert order_breaks(["system", "assistant", "user", "assistant", "user"]) == 1  # reversed: assistant first
+    assert order_breaks(["user", "user", "assistant", "assistant"]) == 2
+    assert order_breaks(["user", "assistant", "tool", "assistant"]) == 0 and order_breaks([]) == 0
+
+
+def test_reordered_turns_fail_the_audit_and_in_order_turns_pass(tmp_path: Path) -> None:
+    def conversation(i: int, reverse: bool) -> dict[str, Any]:
+        turns = [
+            {"role": r, "content": f"{r} turn {k} about item {i % 7}"} for k in range(2) for r in ("user", "assistant")
+        ]
+        return {"messages": [{"role": "system", "content": "Be brief."}, *(turns[::-1] if reverse else turns)]}
+
+    real = _write_jsonl(tmp_path / "real.jsonl", [conversation(i, False) for i in range(60)])
+    holdout = _write_jsonl(tmp_path / "holdout.jsonl", [conversation(i, False) for i in range(60, 120)])
+    checks = ["constraints.expectations", "fidelity.marginals"]
+    for reverse, passed in ((False, True), (True, False)):
+        synth = _write_jsonl(tmp_path / f"synth{reverse}.jsonl", [conversation(i, reverse) for i in range(120, 180)])
+        result = audit(real, synth, holdout, only=checks)
+        assert result.passed is passed, [(c.name, c.status, c.summary) for c in result.checks_list]
 
 
 def test_chat_json_array_and_any_role_name(tmp_path: Path) -> None:
@@ -56,6 +82,29 @@ def test_chat_json_array_and_any_role_name(tmp_path: Path) -> None:
     table = load_table(path, label="synthetic")
     assert table.chat_roles == ("user", "tool")
     assert table.frame["tool"].tolist() == ["t", "t"]
+
+
+def test_tool_calls_and_content_parts_are_read_as_text(tmp_path: Path) -> None:
+    """OpenAI-format files: an assistant turn that calls a tool (content null or absent), the tool's reply,
+    and content given as a list of typed parts (images left out) load; null content without a call does not."""
+    call = {"id": "c1", "type": "function", "function": {"name": "search", "arguments": '{"q": "rain"}'}}
+    record = {
+        "messages": [
+            {"role": "user", "content": [{"type": "text", "text": "Will it rain?"}, {"type": "image_url"}]},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": "80% chance"},
+            {"role": "assistant", "tool_calls": [call]},
+            {"role": "assistant", "content": "Yes, likely.", "function_call": {"name": "log", "arguments": {"a": 1}}},
+        ]
+    }
+    frame = load_table(_write_jsonl(tmp_path / "tools.jsonl", [record] * 3), label="real").frame
+    assert list(frame.columns) == ["user", "assistant", "tool", "turns", "turn_order_breaks"]
+    assert frame["user"][0] == "Will it rain?"
+    assert frame["assistant"][0] == 'search({"q": "rain"})\n\nsearch({"q": "rain"})\n\nYes, likely.\nlog({"a": 1})'
+    assert frame["tool"][0] == "80% chance" and frame["turns"][0] == 5
+    bad = {"messages": [{"role": "assistant", "content": None}]}
+    with pytest.raises(InputError, match=r'JSON null, not a string.*"tool_calls"'):
+        load_table(_write_jsonl(tmp_path / "bad.jsonl", [bad]), label="real")
 
 
 def test_plain_jsonl_is_not_a_chat_file(tmp_path: Path) -> None:

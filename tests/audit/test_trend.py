@@ -122,6 +122,20 @@ def test_healthy_loop_passes(adult_population, seed):
     assert worst < 1.0
 
 
+def test_a_vanishing_tail_of_a_zero_inflated_amount_fails(adult_population):
+    """Fresh samples whose capital gains lose their top a little more each generation (the zeros untouched):
+    only the upper tail can show it, and it must be measured although the 5th percentile is a mass point."""
+    real, *generations = draw_disjoint(adult_population, (2 * ROWS,) + (ROWS,) * GENERATIONS, 3)
+    gains = real["capital_gain"].to_numpy()
+    real.loc[(gains > 0) & (gains < np.quantile(gains, 0.97)), "capital_gain"] = np.quantile(gains, 0.95)  # tied
+    for k, frame in enumerate(generations):
+        positive = frame.loc[frame["capital_gain"] > 0, "capital_gain"]
+        frame["capital_gain"] = frame["capital_gain"].clip(upper=positive.quantile(1 - 0.3 * k))
+    result = trend(real, generations, seed=3, audits=False)
+    by_name = {q.name: q for q in result.quantities}
+    assert by_name["tail_mass:capital_gain"].test.status == "fail" and result.status == "fail", result.verdict()
+
+
 def test_text_bigram_loop_fails_and_fresh_text_passes():
     population = bbc_sentences()
     real, *fresh = draw_disjoint(population, (1200, 600, 600, 600, 600), seed=3)
@@ -178,6 +192,24 @@ def test_mismatched_columns_name_the_generation_and_the_columns(adult_population
         trend(real, [a, b, c.drop(columns="age").assign(bonus=1)], audits=False)
 
 
+def test_generations_sharing_no_column_with_real_name_a_generation_file(adult_population, tmp_path):
+    real = draw_disjoint(adult_population, (300,), seed=0)[0]
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"gen{i + 1}.csv")
+        pd.DataFrame({"sentence": [f"text {j}" for j in range(30)]}).to_csv(paths[-1], index=False)
+    with pytest.raises(InputError, match=r"generations \('.*gen1.csv' ...\) have no column name in common"):
+        trend(real, paths, audits=False)
+
+
+def test_a_column_every_generation_lost_is_named_in_the_notes(adult_population):
+    """No generation has 'age': nothing can decline, so the result says it was not measured."""
+    real, a, b, c = draw_disjoint(adult_population, (500, 200, 200, 200), seed=0)
+    result = trend(real, [g.drop(columns="age") for g in (a, b, c)], audits=False)
+    assert not any(q.column == "age" for q in result.quantities)
+    assert any("missing from every generation" in n and "'age'" in n for n in result.notes)
+
+
 def test_directory_of_generations_is_sorted_by_name(tmp_path):
     for name in ("gen10.csv", "gen02.csv", "gen01.csv", ".hidden.csv", "notes.md"):
         (tmp_path / name).write_text("a\n1\n")
@@ -188,6 +220,23 @@ def test_directory_of_generations_is_sorted_by_name(tmp_path):
     ]
     with pytest.raises(InputError, match="directory"):
         generation_sources([tmp_path, tmp_path / "gen01.csv", tmp_path / "gen02.csv"])
+
+
+def test_a_missing_generation_path_is_named_not_counted(tmp_path):
+    """A mistyped directory is reported as missing, not as "trend needs at least 3 generations; got 1"."""
+    with pytest.raises(InputError, match=r"generation '.*generations' does not exist; check the path"):
+        generation_sources([tmp_path / "generations"])
+    (tmp_path / "gen1.csv").write_text("a\n1\n")
+    with pytest.raises(InputError, match=r"'.*gen2.csv' does not exist"):
+        generation_sources([tmp_path / "gen1.csv", tmp_path / "gen2.csv", tmp_path / "gen1.csv"])
+
+
+def test_directory_numbers_sort_as_numbers_not_as_text(tmp_path):
+    """gen1 … gen11 unpadded: gen10 and gen11 come last, not second and third (a decline would be misplaced)."""
+    for number in range(1, 12):
+        (tmp_path / f"gen{number}.csv").write_text("a\n1\n")
+    names = [p.rsplit("/", 1)[-1] for p in map(str, generation_sources([tmp_path]))]
+    assert names == [f"gen{number}.csv" for number in range(1, 12)]
 
 
 # ----------------------------------------------------------------------------- statistics

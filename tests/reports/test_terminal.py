@@ -94,3 +94,12 @@ def test_root_causes_are_named(adult):
     assert "root cause capital_gain: " in text
     line = text.split("root cause capital_gain: ")[1]
     assert "fidelity.marginals" in " ".join(line.split()[:12])
+
+
+def test_a_metric_name_longer_than_every_check_name_is_not_folded(adult):
+    """Two short checks (``--only``): 'worst_unreadable_value_share' folded to 'worst_unreadable_value_shar / e'."""
+    kept = [c for c in adult.checks_list if c.name in ("constraints.schema", "fidelity.marginals")]
+    text = _render(replace(adult, checks_list=tuple(kept)), 80)
+    for check in kept:
+        metric = _headline(check)
+        assert metric is not None and metric.name in text

@@ -87,6 +87,8 @@ def test_terminal_summary_truncates_long_names_and_shows_audits(record):
     long = copy.deepcopy(record)
     long["quantities"][0]["name"] = "variance_ratio:" + "a_very_long_column_name" * 4
     long["generations"][0]["audit"] = {"passed": False, "failed_checks": ["fidelity.marginals"] * 8}
+    long["notes"] = ["columns of the real data missing from every generation, not measured: ['age'] " * 2]
     lines = render_trend_summary(long).splitlines()
     assert all(len(line) <= 80 for line in lines)
+    assert any(line.startswith("note: columns of the real data missing") for line in lines)
     assert any("…" in line for line in lines) and any("audit FAILED: fidelity.marginals" in line for line in lines)

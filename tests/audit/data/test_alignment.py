@@ -103,3 +103,24 @@ def test_inferred_sensitive_columns_are_flagged_and_noted():
     assert any("inferred from column names" in n for n in data.notes)
     named = align(_t(real, "real"), _t(real, "synthetic"), sensitive=["wage"])
     assert named.sensitive == ("wage",) and not named.sensitive_inferred
+
+
+def test_an_eval_set_sharing_no_text_column_of_text_data_is_input_error():
+    """Matched on the other shared columns only, the eval set's items were never looked for in the texts."""
+    real = pd.DataFrame({"answer": [f"a long real answer number {i} about things" for i in range(30)], "topic": "x"})
+    evaluation = pd.DataFrame({"reply": ["an eval answer about things"] * 3, "topic": ["x"] * 3})
+    with pytest.raises(InputError, match=r"'bench' .*shares none of the text columns \['answer'\].*rename"):
+        align(_t(real, "real"), _t(real, "synthetic"), eval_sets={"bench": _t(evaluation, "eval set")})
+    named = align(
+        _t(real, "real"),
+        _t(real, "synthetic"),
+        eval_sets={"bench": _t(evaluation.rename(columns={"reply": "answer"}), "eval set")},
+    )
+    assert list(named.eval_sets["bench"].columns) == ["answer", "topic"]
+
+
+def test_a_declared_pair_missing_from_the_synthetic_data_is_recorded():
+    real = pd.DataFrame({"q": [f"question {i}" for i in range(30)], "a": [f"answer {i}" for i in range(30)]})
+    data = align(_t(real, "real"), _t(real[["q"]], "synthetic"), pairs=["q:a"])
+    assert data.pairs == () and data.unaudited_pairs == (("q", "a"),)
+    assert any("q:a is not audited" in note for note in data.notes)

@@ -22,6 +22,10 @@ from synthaudit.data.roles import Role, infer_role, infer_roles
         (pd.Series([f"this is a longer free text sentence number {i} about things" for i in range(100)]), Role.TEXT),
         (pd.Series([None] * 10, dtype=object), Role.EMPTY),
         (pd.Series(["7", "x", "3"] * 40, dtype=object), Role.CATEGORICAL),
+        # Numbers a spreadsheet wrote as text are numeric; bare digit strings stay codes.
+        (pd.Series(["1,234.5", "N/A", "-", "980.0", "12,001.3"] * 30, dtype=object), Role.NUMERIC),
+        (pd.Series(["12.5%", "3.0%", "-"] * 40, dtype=object), Role.NUMERIC),
+        (pd.Series(["1", "2", "3"] * 40, dtype=object), Role.CATEGORICAL),
     ],
 )
 def test_infer_role(values, role):

@@ -133,6 +133,22 @@ def test_duplicates_fail_on_a_repeated_template_and_name_the_column():
     assert set(result.evidence["near_duplicate_synthetic_rows"]) <= set(synth.index)
 
 
+def test_a_reference_sample_without_near_duplicates_does_not_shrink_the_error_to_one_pair():
+    """Templated real text has a few near-duplicate pairs in any sample; a reference sample that happened to
+    hold none (or one) left the SE at the one-pair floor, and a real held-out sample with 8 pairs (4 %) failed."""
+    real, holdout, synth = text_split(6, 600, 400, 400)
+    paired = synth.copy()
+    for i in range(8):  # 8 natural near-duplicate pairs: one word of a sentence changed
+        words = paired.at[paired.index[2 * i], "sentence"].split()
+        paired.at[paired.index[2 * i + 1], "sentence"] = " ".join([*words[:-1], "again."])
+    result = DuplicateCheck().run(make_context(real, paired, holdout, text=["sentence"]))
+    near = result.metric("near_duplicate_share")
+    assert near.reference_value <= 0.005 and near.value >= 0.04, result.summary  # one pair at most: the floor
+    assert near.passed is True, result.summary
+    collapsed = DuplicateCheck().run(make_context(real, templated(synth, 0.15), holdout, text=["sentence"]))
+    assert collapsed.metric("near_duplicate_share").passed is False, collapsed.summary
+
+
 def boilerplate(synth: pd.DataFrame, share: float, seed: int = 0) -> pd.DataFrame:
     """Prefix ``share`` of the sentences with LLM boilerplate, half "Sure! Here is", half "As an AI language model"."""
     rng = np.random.default_rng(seed)
@@ -300,3 +316,18 @@ def test_skips_when_every_non_identifier_column_is_empty():
     result = DuplicateCheck().run(make_context(real, synth))
     assert result.status is Status.SKIPPED  # every row alike: a duplicate rate of 1 on both sides means nothing
     assert "empty" in (result.skipped_reason or "")
+
+
+def test_two_percent_repeated_rows_fail_and_do_not_widen_their_own_margin():
+    """The null spread comes from the reference rows only: 2 % repeats at 1,000 rows passed a pooled margin."""
+
+    def records(n: int, seed: int) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        return pd.DataFrame(
+            {"x": rng.normal(size=n).round(4), "y": rng.exponential(size=n).round(4), "c": rng.choice(list("ab"), n)}
+        )
+
+    real, holdout, synth = records(2000, 0), records(1000, 1), records(1000, 2)
+    assert DuplicateCheck().run(make_context(real, synth, holdout)).status is Status.PASS
+    result = DuplicateCheck().run(make_context(real, repeat_rows(synth, 0.02), holdout))
+    assert result.status is Status.FAIL, result.summary

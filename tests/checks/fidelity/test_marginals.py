@@ -146,3 +146,40 @@ def test_text_statistics_measure_real_texts_leaving_themselves_out():
     assert outside.loc[5, "chars"] == 8.0 and outside.loc[7, "tokens"] == 0.0
     assert outside.loc[5, "mean_log_frequency"] > outside.loc[6, "mean_log_frequency"]  # known words are likelier
     assert (outside["mean_log_frequency"].dropna() <= 0).all()
+
+
+def test_an_unseen_text_equal_to_a_real_text_is_measured_like_its_real_copies():
+    from synthaudit.artefacts.text_stats import Vocabulary, text_statistics
+
+    base = pd.Series(["you are a helpful assistant"] * 5 + ["the cat sat", "a zebra"])
+    vocabulary = Vocabulary.fit(base)
+    inside = text_statistics(base, vocabulary, in_vocabulary=True)
+    outside = text_statistics(
+        pd.Series(["You are a helpful assistant.", "the cat sat", "a cat"]), vocabulary, in_vocabulary=False
+    )
+    vocabulary_statistics = ["tokens", "type_token_ratio", "oov_share", "mean_log_frequency"]
+    same = outside.loc[0, vocabulary_statistics] == inside.loc[0, vocabulary_statistics]
+    assert same.all()  # the same atom (after normalisation), exactly the same value
+    assert outside.loc[1, "oov_share"] == inside.loc[5, "oov_share"] == 1.0  # its words: in no other real text
+    assert outside.loc[2, "oov_share"] == 0.0  # an unseen text: the whole vocabulary
+
+
+def test_a_repeated_system_prompt_does_not_blind_the_worst_column_gate():
+    """Chat files carry a system prompt repeated on every row. Measured leave-one-out on the real side and against
+    the full vocabulary on the held-out side, its identical texts got values one count apart, and the KS distance
+    of that atom (0.5+) became the reference's worst column: every other column could drift that far unseen."""
+    from tests.checks.fidelity.text_defects import text_split
+
+    prompts = ["You are a concise assistant. Answer in one sentence.", "You are a helpful news assistant."]
+    real, holdout, synth = (
+        f.assign(system=[prompts[i % 2] for i in range(len(f))]) for f in text_split(2, 2000, 1000, 1000)
+    )
+    roles = {"text": ["sentence", "system"]}
+    clean = MarginalDistributionCheck().run(make_context(real, synth, holdout, seed=2, **roles))
+    assert clean.status is Status.PASS, clean.summary
+    assert clean.metric("worst_column_distance").reference_value < 0.1
+    empty = synth.copy()
+    empty.loc[empty.index[::5], "sentence"] = ""  # a fifth of the texts empty
+    result = MarginalDistributionCheck().run(make_context(real, empty, holdout, seed=2, **roles))
+    assert result.status is Status.FAIL, result.summary
+    assert "sentence:" in result.metric("worst_column_distance").description

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthaudit.artefacts.pair_text import conflicting_prompts, copied_prompts, token_overlap
+from synthaudit.artefacts.pair_text import complete_pairs, conflicting_prompts, copied_prompts, token_overlap
 from synthaudit.checks.fidelity.pairs import PairRelationCheck
 from synthaudit.context import AuditContext
 from synthaudit.data.alignment import align
@@ -83,6 +83,9 @@ def test_relation_helpers() -> None:
     assert token_overlap(pd.Series(["a b"]), pd.Series(["b a"]))[0] == 1.0
     flagged, group = conflicting_prompts(prompts, responses)
     assert flagged.tolist() == [False, False, True, True, True] and group == 3.0
+    asked = pd.Series(["q", "q", "q", None, " "])
+    answered = pd.Series(["a", "", " \n", "a", "a"])
+    assert complete_pairs(asked, answered).tolist() == [True, False, False, False, False]
 
 
 def test_skips_without_pairs(embedding: EmbeddingOptions) -> None:
@@ -147,3 +150,27 @@ def test_dropped_responses_fail(embedding: EmbeddingOptions) -> None:
     assert result.status is Status.FAIL, result.summary
     assert [m.name for m in result.gating_metrics] == ["complete_pair_share"]
     assert "relation (10 complete synthetic pairs" in result.summary
+
+
+def test_blank_responses_are_dropped_responses(embedding: EmbeddingOptions) -> None:
+    """An empty or blank response counted as a complete pair: 20 % empty chat answers failed only by a hair (on the
+    similarity KS), 10 % passed. Blank is missing: the completeness share sees every one of them."""
+    real, holdout, synth = _split(1)
+    blank = synth.copy()
+    blank.loc[blank.index[::10], "opening"] = ["", "  "] * (len(blank.index[::10]) // 2) + [""] * (
+        len(blank.index[::10]) % 2
+    )
+    result = PairRelationCheck().run(_context(real, blank, holdout, embedding))
+    metric = next(m for m in result.gating_metrics if m.name == "complete_pair_share")
+    assert result.status is Status.FAIL and metric.passed is False, result.summary
+    assert metric.value == pytest.approx(0.9) and metric.reference_value == 1.0
+
+
+def test_a_pair_whose_response_column_the_synthetic_data_lacks_says_so(embedding: EmbeddingOptions) -> None:
+    """A chat generator that wrote no assistant message skipped with "no prompt–response pair declared"."""
+    real, holdout, synth = _split(0, 100, 60, 60)
+    ctx = _context(real, synth.drop(columns=["opening"]), holdout, embedding)
+    result = PairRelationCheck().run(ctx)
+    assert result.status is Status.SKIPPED
+    assert "pair headline:opening is not audited" in (result.skipped_reason or "")
+    assert "--pair PROMPT" not in (result.skipped_reason or "")

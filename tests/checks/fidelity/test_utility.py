@@ -323,3 +323,35 @@ def test_utility_learns_from_text_and_fails_labels_that_no_longer_match_it(bbc):
     assert clean.tables[0].rows[0]["column"] == "sentence" and clean.tables[0].rows[0]["role"] == "text"
     noisy = UtilityCheck().run(text_context(real, noisy_labels(synth, 0.5), holdout, cache, target="topic"))
     assert noisy.status is Status.FAIL, noisy.summary
+
+
+def _weak_target(n: int, seed: int, signal: float) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    logit = -1.0 + signal * x[:, 0]
+    label = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "yes", "no")
+    return pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": rng.choice(list("pqr"), n), "label": label})
+
+
+def test_utility_skips_when_a_model_that_learnt_nothing_would_pass():
+    """A target the features barely predict: shuffled synthetic labels scored a vacuous pass (fail below -0.29)."""
+    real, holdout = _weak_target(600, 0, 0.15), _weak_target(600, 1, 0.15)
+    shuffled = shuffle_column(_weak_target(600, 2, 0.15), "label")
+    result = UtilityCheck().run(make_context(real, shuffled, holdout, target="label"))
+    assert result.status is Status.SKIPPED
+    assert "uninformed model" in (result.skipped_reason or "")
+    # With a signal the real-trained model shows, the same shuffle is measured and fails.
+    real, holdout = _weak_target(600, 0, 2.0), _weak_target(600, 1, 2.0)
+    clean = UtilityCheck().run(make_context(real, _weak_target(600, 2, 2.0), holdout, target="label"))
+    assert clean.status is Status.PASS, clean.summary
+    shuffled = shuffle_column(_weak_target(600, 2, 2.0), "label")
+    assert UtilityCheck().run(make_context(real, shuffled, holdout, target="label")).status is Status.FAIL
+
+
+def test_utility_skips_a_binary_target_with_too_few_rows_of_a_class():
+    """40 real rows with 5 positives: a clean sample failed (AUC 0.23 vs 0.88) on training noise alone."""
+    real, holdout, synth = _weak_target(40, 0, 2.0), _weak_target(30, 1, 2.0), _weak_target(40, 2, 2.0)
+    real["label"] = ["yes" if i < 5 else "no" for i in range(len(real))]
+    result = UtilityCheck().run(make_context(real, synth, holdout, target="label"))
+    assert result.status is Status.SKIPPED
+    assert "only 5 rows of a class" in (result.skipped_reason or "")

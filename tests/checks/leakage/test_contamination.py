@@ -154,6 +154,44 @@ def test_planted_eval_items_fail_and_name_the_eval_set(as_ngram):
     assert not any(text in blob for text in evaluation["sentence"])  # row numbers only, never the texts
 
 
+SYSTEM_PROMPT = "You are a careful assistant. Answer the question in one or two sentences, citing the story."
+
+
+def with_system_prompt(frame: pd.DataFrame) -> pd.DataFrame:
+    """A chat file's constant system prompt beside each text, as the chat loader's ``system`` column."""
+    return frame.assign(system=SYSTEM_PROMPT)
+
+
+def test_a_system_prompt_on_every_row_is_boilerplate_not_an_item():
+    """Chat files repeat one system prompt: counted as an eval item, it marked every real and synthetic row
+    contaminated (reference 100 %) and hid planted eval items entirely (a leaky sample passed)."""
+    real, holdout, synth, evaluation = (with_system_prompt(f) for f in bbc_split(7))
+    leaky, rows, _ = plant(synth, evaluation, 0.05, as_ngram=False)
+    check = EvalContaminationCheck()
+    roles = {"text": ["sentence", "system"]}
+    failed = check.run(context(real, leaky, holdout, {"bench.jsonl": evaluation}, **roles))
+    assert failed.status is Status.FAIL, failed.summary
+    table = {r["eval_set"]: r for r in failed.tables[0].rows}
+    assert table["bench.jsonl"]["reference_share"] < 0.02 and table["bench.jsonl"]["eval_items_boilerplate"] >= 500
+    assert set(failed.evidence["contaminated_synthetic_rows:bench.jsonl"]) <= set(rows.tolist())
+    clean = check.run(context(real, synth, holdout, {"bench.jsonl": evaluation}, **roles))
+    assert clean.status is Status.PASS, clean.summary
+    only_template = check.run(context(real, synth, None, {"bench.jsonl": evaluation[["system"]]}, **roles))
+    assert only_template.status is Status.SKIPPED and "boilerplate" in (only_template.skipped_reason or "")
+
+
+def test_boilerplate_is_counted_by_distinct_eval_rows():
+    items = [LONG_ITEM, LONG_ITEM, "Another sentence of the benchmark that is long enough to be an item here"]
+    spec = item_patterns(items, 13, 8, rows=[0, 1, 2], boilerplate_rows=3)
+    assert spec.boilerplate == 0 and scan([LONG_ITEM], items) == [0]  # an item repeated once is still an item
+    spec = item_patterns(items, 13, 8, rows=[0, 1, 2], boilerplate_rows=2)
+    assert spec.boilerplate == 2
+    [(positions, _, _)] = scan_texts([LONG_ITEM, items[2]], [spec.patterns])
+    assert positions.tolist() == [1]
+    same_row = item_patterns(items, 13, 8, rows=[0, 0, 1], boilerplate_rows=2)  # two columns of one row
+    assert same_row.boilerplate == 0
+
+
 def test_holdout_counts_as_an_eval_set_and_is_not_its_own_reference():
     real, holdout, synth, _ = bbc_split(4)
     leaky, _, _ = plant(synth, holdout, 0.05, as_ngram=False)
@@ -175,11 +213,14 @@ def test_skips_without_eval_set_or_holdout():
     assert EvalContaminationCheck.not_applicable(ctx)
 
 
-def test_skips_when_the_eval_set_lacks_the_text_column():
-    real, _, synth, evaluation = bbc_split(5)
-    result = EvalContaminationCheck().run(context(real, synth, evals={"labels.csv": evaluation[["topic"]]}))
-    assert result.status is Status.SKIPPED
-    assert "labels.csv" in (result.skipped_reason or "")
+def test_an_eval_set_without_the_text_column_is_bad_input():
+    """Matched on its other columns alone, the named eval set went unchecked while the audit passed."""
+    real, holdout, synth, evaluation = bbc_split(5)
+    with pytest.raises(InputError, match=r"labels\.csv.*shares none of the text columns \['sentence'\]"):
+        context(real, synth, holdout, evals={"labels.csv": evaluation[["topic"]].rename_axis(None)})
+    other = evaluation.rename(columns={"sentence": "question"})
+    with pytest.raises(InputError, match="rename its text column"):
+        context(real, synth, holdout, evals={"labels.csv": other})
 
 
 # ----------------------------------------------------------------------------- tabular data

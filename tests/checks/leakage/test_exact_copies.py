@@ -109,3 +109,38 @@ def test_fingerprints_of_samples_equal_fingerprinting_them_directly(adult_split,
     np.testing.assert_array_equal(
         fingerprints_of(ctx, stranger, "real", columns), row_fingerprints(stranger, columns, ctx.roles)
     )
+
+
+def _records(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "age": rng.integers(18, 95, n),
+            "glucose": np.exp(rng.normal(4.6, 0.25, n)).round(2),
+            "sex": rng.choice(["F", "M"], n),
+            "diagnosis": rng.choice(list("ABCDEFGH"), n),
+        }
+    )
+
+
+@pytest.mark.parametrize(("n", "share"), [(2000, 0.01), (400, 0.05)])
+def test_a_few_copies_fail_and_do_not_widen_their_own_margin(n, share):
+    """The null spread comes from real rows only: 1 % copies at 2,000 rows, 5 % at 400, passed a pooled margin."""
+    real, holdout, synth = _records(n, 0), _records(n // 2, 1), _records(n, 2)
+    clean = ExactCopyCheck().run(make_context(real, synth, holdout))
+    assert clean.status is Status.PASS, clean.summary
+    leaky = inject_exact_copies(synth, real, share)
+    result = ExactCopyCheck().run(make_context(real, leaky, holdout))
+    assert result.status is Status.FAIL, result.summary
+
+
+def test_natural_collisions_of_coarse_rows_set_the_null_share():
+    """Rows of few categories collide in real data too: a clean sample passes, its collisions are the null."""
+    rng = np.random.default_rng(0)
+
+    def coarse(n: int) -> pd.DataFrame:
+        return pd.DataFrame({"a": rng.choice(list("ab"), n), "b": rng.choice(list("xyz"), n)})
+
+    result = ExactCopyCheck().run(make_context(coarse(500), coarse(500), coarse(250)))
+    assert result.status is Status.PASS, result.summary
+    assert result.metric("exact_copy_rate").value == 1.0

@@ -138,6 +138,30 @@ def test_fails_on_five_percent_edited_copies(sentences, kind, with_holdout):
     assert result.metric("jaccard_near_duplicate_share").value >= (0.04 if with_holdout else 0.02)
 
 
+SYSTEM_PROMPTS = ("You are a helpful news assistant. Be brief.", "You answer from the article only, in plain words.")
+
+
+def test_a_fixed_system_prompt_is_never_the_headline_and_alone_measures_nothing(sentences):
+    """A chat's system prompt is an exact copy of a real text on every side (100 % vs 100 %): it can show no
+    excess, so it neither hides the real column behind a '1 vs 1' headline nor passes on its own."""
+    real, holdout, synth = (
+        f.assign(system=[SYSTEM_PROMPTS[i % 2] for i in range(len(f))])
+        for f in text_split(sentences, 13, (2000, 1000, 1000))
+    )
+    clean = TextNearDuplicateCheck(NO_EMBEDDINGS).run(make_context(real, synth, holdout, text=["text", "system"]))
+    assert clean.status is Status.PASS, clean.summary
+    assert (
+        "'text'" in clean.metric("near_duplicate_share").description and clean.metric("near_duplicate_share").value < 1
+    )
+    leaky, _ = edited_copies(synth, real, 0.05, "mixed")
+    failed = TextNearDuplicateCheck(NO_EMBEDDINGS).run(make_context(real, leaky, holdout, text=["text", "system"]))
+    assert failed.status is Status.FAIL and "'text'" in failed.summary
+    alone = TextNearDuplicateCheck(NO_EMBEDDINGS).run(
+        make_context(real[["system"]], synth[["system"]], holdout[["system"]], text=["system"])
+    )
+    assert alone.status is Status.SKIPPED and "no excess of copies can show" in (alone.skipped_reason or "")
+
+
 def test_exact_copies_are_a_method_of_their_own(sentences):
     real, holdout, synth = text_split(sentences, 11, (3000, 1500, 1500))
     leaky = synth.copy()
