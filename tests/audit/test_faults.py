@@ -129,6 +129,11 @@ def test_a_check_that_exhausts_memory_is_that_checks_error() -> None:
 
 
 # ----------------------------------------------------------------- Ctrl-C
+_AS_IN_A_TERMINAL = (
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)  # a process started in the background "
+    "inherits SIGINT ignored, and Python then leaves Ctrl-C ignored: these probes stand for a terminal run"
+)
+
 _SLOW_CLI = textwrap.dedent(
     """
     import sys, time
@@ -169,7 +174,7 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_no_output(tmp_path: Path) -> 
     out = tmp_path / "out"
     out.mkdir()
     script = tmp_path / "slow_cli.py"
-    script.write_text(_SLOW_CLI)
+    script.write_text(_AS_IN_A_TERMINAL + "\n" + _SLOW_CLI)
     command = [
         sys.executable,
         str(script),
@@ -240,7 +245,7 @@ def test_ctrl_c_that_wakes_no_wait_still_interrupts_a_running_check_promptly(tmp
     """A Ctrl-C landing just before the runner blocks (the race behind an audit that outlived Ctrl-C by a whole
     check) is simulated exactly: ``interrupt_main`` sets the interrupt flag and sends no signal."""
     script = tmp_path / "lost_wakeup.py"
-    script.write_text(_LOST_WAKEUP)
+    script.write_text(_AS_IN_A_TERMINAL + "\n" + _LOST_WAKEUP)
     completed = subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
