@@ -92,6 +92,7 @@ def item_patterns(
     *,
     rows: Sequence[int] | np.ndarray | None = None,
     boilerplate_rows: int | None = None,
+    real_texts: Sequence[str] | None = None,
 ) -> ItemPatterns:
     """Patterns of eval items: every ``ngram``-gram of a long item, the whole of a shorter one.
 
@@ -100,15 +101,19 @@ def item_patterns(
     are too short to tell a copy from a common phrase and are counted, not matched.
 
     ``rows`` names the eval row of each text (default: one row per text). With ``boilerplate_rows``, a
-    pattern held by at least that many distinct eval rows is the set's boilerplate — a system prompt or an
-    instruction template repeated on every item, not an item of its own — and is left out: kept, it would
-    mark every real and synthetic row that uses the same template as contaminated and drown the items
-    themselves. Items whose every pattern is boilerplate are counted in ``boilerplate``.
+    pattern held by at least that many distinct eval rows — and, given ``real_texts``, by at least that many
+    of the real texts too — is the set's boilerplate: a system prompt or an instruction template repeated on
+    every item and used by the real data alike, not an item of its own. It is left out: kept, it would mark
+    every real and synthetic row that uses the same template as contaminated and drown the items themselves.
+    A passage shared by several eval rows but absent from the real data (a reading-comprehension context with
+    several questions) is an item, not boilerplate. Items whose every pattern is boilerplate are counted in
+    ``boilerplate``.
     """
     words = word_lists(texts)
     hashes, counts = word_hashes(words)
     owners = np.arange(len(words)) if rows is None else np.asarray(rows, dtype=np.int64)
     lengths = [ngram, *sorted({int(k) for k in counts if min_item_words <= k < ngram})]
+    real = word_hashes(word_lists(real_texts)) if real_texts is not None and boilerplate_rows is not None else None
     patterns = []
     kept_items = np.zeros(len(words), dtype=bool)
     matchable = np.zeros(len(words), dtype=bool)
@@ -124,6 +129,8 @@ def item_patterns(
             pairs = pd.DataFrame({"gram": grams, "row": owners[items]}).drop_duplicates()
             spread = pairs.groupby("gram", sort=False)["row"].size()
             common = spread.index[spread.to_numpy() >= boilerplate_rows].to_numpy(dtype=np.uint64)
+            if real is not None and len(common):  # ... and a template the real data uses as well
+                common = common[np.isin(common, _widespread(*real, length, boilerplate_rows))]
             keep = ~np.isin(grams, common)
             grams, items = grams[keep], items[keep]
         kept_items[items] = True
@@ -133,6 +140,16 @@ def item_patterns(
         patterns.append(Patterns(length, pd.Index(unique), items[first]))
     too_short = int(np.sum(counts < min(min_item_words, ngram)))
     return ItemPatterns(tuple(patterns), words, too_short, int(np.sum(matchable & ~kept_items)))
+
+
+def _widespread(hashes: np.ndarray, counts: np.ndarray, n: int, texts: int) -> np.ndarray:
+    """Runs of ``n`` words held by at least ``texts`` distinct texts (hashes and counts from :func:`word_hashes`)."""
+    grams, owner = gram_hashes(hashes, counts, n)
+    if not len(grams):
+        return grams
+    pairs = pd.DataFrame({"gram": grams, "text": owner}).drop_duplicates()
+    spread = pairs.groupby("gram", sort=False)["text"].size()
+    return spread.index[spread.to_numpy() >= texts].to_numpy(dtype=np.uint64)
 
 
 def scan_texts(

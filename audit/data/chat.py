@@ -90,7 +90,8 @@ def order_breaks(roles: list[str]) -> int:
 
 def _content(content: Any, calls: list[Any], at: str, fail: Fail) -> str:
     """A message's text: its string content, the text of its content parts, then its tool calls, if any."""
-    if isinstance(content, list) and content and all(isinstance(p, dict) and "type" in p for p in content):
+    # an empty list of parts is no text (seen beside tool calls), like a list of image parts only
+    if isinstance(content, list) and all(isinstance(p, dict) and "type" in p for p in content):
         content = "\n".join(p["text"] for p in content if isinstance(p.get("text"), str))
     elif content is None and calls:
         content = ""

@@ -211,8 +211,16 @@ def random_pairing_break_share(low: np.ndarray, high: np.ndarray) -> float:
     """
     if not len(low) or not len(high):
         return 0.0
-    below = np.searchsorted(np.sort(high), low, side="left")  # how many high values are < each low value
+    # how many high values are < each low value (the sum does not depend on the order of ``low``)
+    below = np.searchsorted(np.sort(high), np.sort(low), side="left")
     return float(below.sum()) / (len(low) * len(high))
+
+
+def _sorted_break_share(low: np.ndarray, high: np.ndarray) -> float:
+    """:func:`random_pairing_break_share` of two columns' non-missing values, both already sorted."""
+    if not len(low) or not len(high):
+        return 0.0
+    return float(np.searchsorted(high, low, side="left").sum()) / (len(low) * len(high))
 
 
 def order_rules(base: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, str, float]]:
@@ -233,6 +241,11 @@ def order_rules(base: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, s
     full = np.column_stack([_order_values(base[c]) for c in names])
     positions = np.unique(np.linspace(0, len(base) - 1, min(len(base), ORDER_SCREEN_ROWS)).astype(np.int64))
     screen = full[positions]
+    full = np.asfortranarray(full)  # columns contiguous: each pair below reads two whole columns
+    present = ~np.isnan(full)
+    # each column's values sorted once: a wide table of ordered columns (cumulative sums, min <= mean <= max)
+    # has a candidate for every pair, and sorting both columns per pair made it O(c² n log n)
+    ordered = [np.sort(full[present[:, k], k]) for k in range(len(names))]
     found: list[tuple[str, str, float]] = []
     for i in range(len(names)):
         with np.errstate(invalid="ignore"):
@@ -241,11 +254,11 @@ def order_rules(base: pd.DataFrame, columns: Sequence[str]) -> list[tuple[str, s
             if j == i:
                 continue
             low, high = full[:, i], full[:, j]
-            both = ~np.isnan(low) & ~np.isnan(high)
-            pairs = int(both.sum())
-            if pairs < 2 or np.any(low[both] > high[both]) or not np.any(low[both] < high[both]):
-                continue
-            share = random_pairing_break_share(low[~np.isnan(low)], high[~np.isnan(high)])
+            pairs = int(np.count_nonzero(present[:, i] & present[:, j]))
+            with np.errstate(invalid="ignore"):  # NaN comparisons are False: a missing value never decides
+                if pairs < 2 or np.any(low > high) or not np.any(low < high):
+                    continue
+            share = _sorted_break_share(ordered[i], ordered[int(j)])
             if share * pairs >= ORDER_MIN_EXPECTED_BREAKS:
                 found.append((names[i], names[int(j)], share))
     found.sort(key=lambda rule: (-rule[2], rule[0], rule[1]))

@@ -93,7 +93,9 @@ class EvalContaminationCheck(Check):
     decontamination rule) with an eval item of the set's text columns, or contains verbatim an eval item
     of ``min_item_words`` to ``ngram − 1`` words; shorter items are too short to tell a copy from a common
     phrase and are counted, not matched. A run (or short item) that ``boilerplate_rows`` (3) or more eval rows
-    hold is the set's boilerplate — a chat file's system prompt, an instruction template — not an item: kept,
+    hold, and as many real texts (of the reference sample) too, is the set's boilerplate — a chat file's system
+    prompt, an instruction template — not an item (a passage several eval questions share but the real data
+    does not is an item): kept,
     it would mark every real and synthetic row using the same template and hide the items themselves (a
     constant system prompt made 52 % of real chat rows "contaminated"); it is left out and counted. N-grams
     are 64-bit hashes looked up in the hashed n-grams of the eval items (no loop over pairs). **Tabular** (no
@@ -155,7 +157,8 @@ class EvalContaminationCheck(Check):
         boilerplate_rows: int = Field(
             3,
             ge=2,
-            description="A word run (or short item) held by this many eval rows is the set's boilerplate (a system "
+            description="A word run (or short item) held by this many eval rows and this many real texts is the set's "
+            "boilerplate (a system "
             "prompt, an instruction template), not an item: left out of the matching.",
         )
         include_holdout: bool = Field(True, description="Count the holdout as an evaluation set named 'holdout'.")
@@ -236,13 +239,21 @@ class EvalContaminationCheck(Check):
             owners = np.concatenate([frame.index[frame[c].notna().to_numpy()].to_numpy() for c in shared_text])
             # eval items are texts; each maps back to its eval row position
             positions = frame.index.get_indexer(pd.Index(owners))
-            spec = item_patterns(texts, p.ngram, p.min_item_words, rows=positions, boilerplate_rows=p.boilerplate_rows)
+            real_texts = [str(t) for c in shared_text for t in reference[c].dropna().tolist()]
+            spec = item_patterns(
+                texts,
+                p.ngram,
+                p.min_item_words,
+                rows=positions,
+                boilerplate_rows=p.boilerplate_rows,
+                real_texts=real_texts,
+            )
             if not spec.patterns:
                 out[name] = (
                     f"every eval text is shorter than {min(p.min_item_words, p.ngram)} words"
                     if not spec.boilerplate
                     else f"every eval text of {p.min_item_words}+ words is boilerplate repeated on "
-                    f"{p.boilerplate_rows}+ eval rows (a system prompt or template, not an item)"
+                    f"{p.boilerplate_rows}+ eval rows and real texts (a system prompt or template, not an item)"
                 )
                 continue
             specs[name] = (spec, positions)

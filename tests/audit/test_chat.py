@@ -102,6 +102,11 @@ def test_tool_calls_and_content_parts_are_read_as_text(tmp_path: Path) -> None:
     assert frame["user"][0] == "Will it rain?"
     assert frame["assistant"][0] == 'search({"q": "rain"})\n\nsearch({"q": "rain"})\n\nYes, likely.\nlog({"a": 1})'
     assert frame["tool"][0] == "80% chance" and frame["turns"][0] == 5
+    empty = {
+        "messages": [{"role": "user", "content": "Rain?"}, {"role": "assistant", "content": [], "tool_calls": [call]}]
+    }
+    frame = load_table(_write_jsonl(tmp_path / "empty.jsonl", [empty] * 3), label="real").frame
+    assert frame["assistant"][0] == 'search({"q": "rain"})'  # an empty list of parts is no text, not bad input
     bad = {"messages": [{"role": "assistant", "content": None}]}
     with pytest.raises(InputError, match=r'JSON null, not a string.*"tool_calls"'):
         load_table(_write_jsonl(tmp_path / "bad.jsonl", [bad]), label="real")

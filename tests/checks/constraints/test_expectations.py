@@ -19,6 +19,7 @@ from synthaudit.checks.constraints.expectations import (
     row_violation_standard_error,
     value_set_clean_rate,
 )
+from synthaudit.checks.constraints.suite_derivation import order_rules, random_pairing_break_share
 from synthaudit.result import Status
 from synthaudit.testing import check_contract, clean_sample
 from tests.conftest import make_context
@@ -360,3 +361,23 @@ def test_widened_range_keeps_the_sign_of_a_skewed_column():
     result = _run(real, negated, holdout)
     assert result.status is Status.FAIL, result.summary
     assert result.tables[0].rows[0]["synthetic_share"] >= 0.04
+
+
+def test_order_rules_of_a_wide_ordered_table_match_their_definition():
+    """Cumulative columns (every pair ordered, the costly case: each column is sorted once, not once per pair)
+    with gaps: the rules and break shares are exactly the pairwise definition's."""
+    rng = np.random.default_rng(0)
+    values = np.cumsum(rng.gamma(1.0, 1.0, (400, 12)), axis=1)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    frame = pd.DataFrame(values, columns=[f"m{k}" for k in range(12)])
+    expected = []
+    for i, low in enumerate(frame.columns):
+        for high in frame.columns[i + 1 :]:
+            both = frame[[low, high]].dropna()
+            share = random_pairing_break_share(frame[low].dropna().to_numpy(), frame[high].dropna().to_numpy())
+            if (both[low] <= both[high]).all() and share * len(both) >= 3.0:
+                expected.append((low, high, share))
+    expected.sort(key=lambda rule: (-rule[2], rule[0], rule[1]))
+    found = order_rules(frame, list(frame.columns))
+    assert [r[:2] for r in found] == [r[:2] for r in expected[:25]]
+    assert [r[2] for r in found] == pytest.approx([r[2] for r in expected[:25]])

@@ -180,6 +180,32 @@ def test_a_system_prompt_on_every_row_is_boilerplate_not_an_item():
     assert only_template.status is Status.SKIPPED and "boilerplate" in (only_template.skipped_reason or "")
 
 
+def test_a_passage_several_eval_questions_share_is_an_item_not_boilerplate():
+    """A reading-comprehension eval set repeats each passage on several rows (one per question); the real data
+    does not hold them, so they stay items: synthetic rows carrying eval passages fail (they passed 0 vs 0 when
+    any run of 3+ eval rows counted as boilerplate)."""
+    sentences = bbc_sentences()["sentence"]
+    long = sentences[sentences.str.split().str.len() >= 20].reset_index(drop=True)
+    order = np.random.default_rng(3).permutation(len(long))
+    passages = long.iloc[order[:60]].tolist()
+    questions = [f"Question {i}: what does the passage say about item number {i}?" for i in range(240)]
+    evaluation = pd.DataFrame({"context": [p for p in passages for _ in range(4)], "question": questions})
+    real, holdout, synth = (
+        pd.DataFrame({"context": long.iloc[order[a : a + 400]].tolist(), "question": "What happened next?"})
+        for a in (100, 500, 900)
+    )
+    roles = {"text": ["context", "question"]}
+    clean = EvalContaminationCheck().run(context(real, synth, holdout, {"squad.jsonl": evaluation}, **roles))
+    assert clean.status is Status.PASS, clean.summary
+    leaky = synth.copy()
+    leaky.loc[:39, "context"] = passages[:40]  # 10 % of the rows carry an eval passage
+    failed = EvalContaminationCheck().run(context(real, leaky, holdout, {"squad.jsonl": evaluation}, **roles))
+    assert failed.status is Status.FAIL, failed.summary
+    table = {r["eval_set"]: r for r in failed.tables[0].rows}
+    assert table["squad.jsonl"]["contaminated_synthetic_rows"] >= 40
+    assert table["squad.jsonl"]["eval_items_boilerplate"] == 0
+
+
 def test_boilerplate_is_counted_by_distinct_eval_rows():
     items = [LONG_ITEM, LONG_ITEM, "Another sentence of the benchmark that is long enough to be an item here"]
     spec = item_patterns(items, 13, 8, rows=[0, 1, 2], boilerplate_rows=3)
