@@ -143,7 +143,8 @@ def gated_metric(
 ) -> Metric:
     """Build a gating metric whose thresholds are the reference plus the margin, in the bad direction.
 
-    Thresholds are clipped to ``value_range`` so that a bounded metric at its worst value always fails.
+    Thresholds are clipped to ``value_range``; a bounded metric at its worst value fails whenever that value is
+    beyond the warn margin of the reference, even when the fail margin reaches past the end of the range.
     ``standard_error`` is the sampling error of the value's distance from the reference; it is recorded
     with a 95 % interval (value ± 1.96 SE, clipped to the range).
     """
@@ -155,11 +156,23 @@ def gated_metric(
     threshold = _clip(reference + sign * fail_delta, value_range)
     warn_threshold = _clip(reference + sign * warn_delta, value_range)
     low, high = value_range
-    # A metric at the worst end of its range must be able to fail even when the clip lands on it.
-    # (unless the reference itself sits there: then the data cannot tell the two apart).
-    if direction == "lower_is_better" and high is not None and threshold >= high and value >= high > reference:
+    # A metric at the worst end of its range must be able to fail even when the clip lands on it (a margin
+    # as wide as the range would make the check unable to fail) — unless the reference sits within the warn
+    # margin of that end: then the data cannot tell the two apart (a share of 1.0 against a reference of
+    # 0.995 at n = 400 is a clean sample about one time in eight), and failing would be a false alarm.
+    if (
+        direction == "lower_is_better"
+        and high is not None
+        and threshold >= high
+        and value >= high > reference + warn_delta
+    ):
         threshold = math.nextafter(high, -math.inf)
-    if direction == "higher_is_better" and low is not None and threshold <= low and value <= low < reference:
+    if (
+        direction == "higher_is_better"
+        and low is not None
+        and threshold <= low
+        and value <= low < reference - warn_delta
+    ):
         threshold = math.nextafter(low, math.inf)
     half_width = 1.96 * se
     return Metric(
