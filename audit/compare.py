@@ -185,6 +185,8 @@ def load_result(path: str | os.PathLike[str]) -> AuditResult:
     try:
         if not isinstance(data, dict):
             raise TypeError(f"its top level is a JSON {type(data).__name__}, not an object")
+        if "generations" in data and "quantities" in data:
+            raise TypeError("it is a `synthaudit trend` result; compare takes two `synthaudit check` results")
         return AuditResult.from_dict(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"the result file {name!r} is not a synthaudit JSON result ({exc}); {hint}") from None

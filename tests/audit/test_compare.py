@@ -228,6 +228,7 @@ def test_cli_refuses_mismatched_results_with_the_reason(files, results, tmp_path
         ("{not json", "is not valid JSON"),
         ("[1, 2]", "is not a synthaudit JSON result"),
         ('{"passed": true}', "is not a synthaudit JSON result"),
+        ('{"format": "synthaudit.trend/1", "generations": [], "quantities": []}', "is a `synthaudit trend` result"),
     ],
 )
 def test_cli_unreadable_result_exits_2_naming_the_file(files, tmp_path, content, needle):
