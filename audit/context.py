@@ -27,12 +27,14 @@ import numpy as np
 import pandas as pd
 
 from synthaudit.artefacts.coding import ColumnCoding
+from synthaudit.artefacts.fingerprints import row_fingerprints
 from synthaudit.artefacts.minhash import TextSignatures
 from synthaudit.data.alignment import AlignedData
 from synthaudit.data.roles import Role
 from synthaudit.embeddings import EmbeddingOptions, TextEmbedder
 from synthaudit.encoding import RowEncoder
 from synthaudit.engine import Engine, NeighbourSearch
+from synthaudit.engine.joins import RowMatches
 from synthaudit.engine.local import LocalEngine
 from synthaudit.engine.states import FrameFingerprints, FrameValueCounts
 
@@ -263,6 +265,38 @@ class AuditContext(TextArtefacts):
         return self.shared(
             f"context.fingerprint_counts.{key}.{cols!r}",
             lambda: self.engine.counts(self.frame(key), partial(FrameFingerprints, cols, dict(self.roles))),
+        )
+
+    def row_fingerprints(self, key: str, columns: Sequence[str]) -> np.ndarray:
+        """One 64-bit fingerprint per row of frame ``key`` on ``columns``, in row order, computed once.
+
+        Equal normalised rows get equal fingerprints (:func:`synthaudit.artefacts.fingerprints.row_fingerprints`:
+        trimmed strings, canonical numbers, missing equal); computed by the engine block by block.
+        """
+        cols = tuple(columns)
+        key_of = partial(row_fingerprints, columns=cols, roles=dict(self.roles))
+        return self.shared(
+            f"context.row_fingerprints.{key}.{cols!r}", lambda: self.engine.row_keys(self.frame(key), key_of)
+        )
+
+    def rows_found_in(self, key: str, other: str, columns: Sequence[str], cap: int) -> RowMatches:
+        """The rows of frame ``key`` whose normalised row (on ``columns``) occurs in frame ``other``.
+
+        A hash-partitioned join on row fingerprints run by the engine: the count and the lowest ``cap`` row
+        positions (evidence), never the sets. Exact copies of ``other`` in ``key``.
+        """
+        cols = tuple(columns)
+        return self.shared(
+            f"context.rows_found_in.{key}.{other}.{cols!r}.{cap}",
+            lambda: self.engine.semi_join(self.row_fingerprints(key, cols), self.row_fingerprints(other, cols), cap),
+        )
+
+    def repeated_rows(self, key: str, columns: Sequence[str], cap: int) -> RowMatches:
+        """The rows of frame ``key`` that repeat an earlier row (on ``columns``): count and the lowest ``cap``."""
+        cols = tuple(columns)
+        return self.shared(
+            f"context.repeated_rows.{key}.{cols!r}.{cap}",
+            lambda: self.engine.repeats(self.row_fingerprints(key, cols), cap),
         )
 
     def value_counts(self, key: str, column: str) -> pd.Series:

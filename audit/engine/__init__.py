@@ -7,6 +7,9 @@ an exact merge:
 - ``embed_texts``: sentence embeddings of a list of distinct texts (sorted by length);
 - ``nearest``: an exact nearest-neighbour search structure over a frame's row vectors;
 - ``counts``: a mergeable state (:mod:`synthaudit.engine.states`) folded over row blocks of a frame;
+- ``row_keys``, ``semi_join``, ``repeats``: 64-bit keys per row (row fingerprints) computed block by block,
+  and the two hash-partitioned joins on them (:mod:`synthaudit.engine.joins`): the rows of one table whose
+  key another holds (exact copies), and the rows repeating an earlier row's key (duplicates);
 
 and reads inputs with ``load_table``. :class:`~synthaudit.engine.local.LocalEngine` (the default) does all of
 it in-process, exactly as the context always did; :class:`~synthaudit.engine.ray_engine.RayEngine` runs it on
@@ -26,6 +29,7 @@ from synthaudit.data.loading import LoadedTable
 from synthaudit.embeddings import TextEmbedder
 from synthaudit.errors import InputError
 
+from .joins import RowMatches  # relative: mypy sees the type (the package maps to audit/)
 from .states import MergeableState  # relative: mypy sees the type (the package maps to audit/)
 
 __all__ = ["ENGINES", "RAY_INSTALL_HINT", "Engine", "NeighbourSearch", "open_engine"]
@@ -74,6 +78,21 @@ class Engine(Protocol):
 
     def counts(self, frame: pd.DataFrame, make_state: Callable[[], MergeableState[T]]) -> T:
         """``make_state()`` updated with every row block of ``frame``, merged, finalised."""
+        ...
+
+    def row_keys(self, frame: pd.DataFrame, key_of: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:
+        """``key_of`` applied to row blocks of ``frame``, concatenated: one uint64 key per row, in row order.
+
+        ``key_of`` must give each row a key that depends on that row alone (so blocks do not matter).
+        """
+        ...
+
+    def semi_join(self, left: np.ndarray, right: np.ndarray, cap: int) -> RowMatches:
+        """The rows of ``left`` (keys per row) whose key occurs in ``right``: count and the lowest ``cap``."""
+        ...
+
+    def repeats(self, keys: np.ndarray, cap: int) -> RowMatches:
+        """The rows whose key occurs at an earlier row (``1 − distinct / n`` of them): count, lowest ``cap``."""
         ...
 
     def describe(self) -> dict[str, Any]:

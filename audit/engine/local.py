@@ -12,6 +12,7 @@ from synthaudit.data.loading import LoadedTable, load_table
 from synthaudit.embeddings import TextEmbedder
 from synthaudit.neighbours import ExactNeighbourIndex
 
+from .joins import RowMatches, merge_matches, partition_keys, repeats_part, semi_join_part  # relative
 from .states import MergeableState, fold  # relative: mypy sees the type (the package maps to audit/)
 
 __all__ = ["BLOCK_ROWS", "LocalEngine", "row_blocks"]
@@ -49,6 +50,19 @@ class LocalEngine:
     def counts(self, frame: pd.DataFrame, make_state: Callable[[], MergeableState[T]]) -> T:
         """The state folded over consecutive row blocks of ``frame``."""
         return fold(row_blocks(frame), make_state)
+
+    def row_keys(self, frame: pd.DataFrame, key_of: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:
+        """``key_of(frame)``: the whole frame is one block here."""
+        return np.asarray(key_of(frame), dtype=np.uint64)
+
+    def semi_join(self, left: np.ndarray, right: np.ndarray, cap: int) -> RowMatches:
+        """One partition: ``left``'s rows whose key is in ``right`` (a sorted-set lookup)."""
+        answer = semi_join_part(partition_keys(left, 0, 1), partition_keys(right, 0, 1), cap)
+        return merge_matches([answer], len(left), cap)
+
+    def repeats(self, keys: np.ndarray, cap: int) -> RowMatches:
+        """One partition: rows repeating an earlier row's key (one sort)."""
+        return merge_matches([repeats_part(partition_keys(keys, 0, 1), cap)], len(keys), cap)
 
     def describe(self) -> dict[str, Any]:
         """``{"name": "local"}``."""

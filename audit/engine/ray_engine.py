@@ -9,7 +9,11 @@ What runs on the cluster (every number identical to the local engine's):
 - **nearest neighbours**: the indexed rows cut into contiguous shards, one exact faiss index per shard held by
   an actor; each query block is put once in the object store and searched against every shard, and the
   per-shard top-k are merged exactly (:mod:`synthaudit.engine.sharding`);
-- **mergeable counts**: one state per row block in a Ray task, merged on the driver in block order.
+- **mergeable counts**: one state per row block in a Ray task, merged on the driver in block order;
+- **row keys and joins on them** (exact copies, duplicates): row fingerprints computed per row block in Ray
+  tasks; for a join, map tasks split each block of keys into partitions by ``key mod partitions`` and one
+  reduce task per partition answers it (:mod:`synthaudit.engine.joins`) — a hash-partitioned shuffle: the
+  driver gets counts and the lowest row numbers as evidence, never a key set.
 
 Everything else (alignment, encodings, the checks themselves, model fitting) runs on the driver over pandas
 frames; ``docs/scale-out.md`` says what that means for size.
@@ -35,14 +39,24 @@ from synthaudit.engine.sharding import exact_squared, merge_topk, shard_bounds
 from synthaudit.errors import InputError
 from synthaudit.neighbours import ExactNeighbourIndex, search_arguments
 
+from .joins import (  # relative: mypy sees the types (the package maps to audit/)
+    KeyPart,
+    RowMatches,
+    merge_matches,
+    partition_keys,
+    repeats_part,
+    semi_join_part,
+)
 from .states import MergeableState, merge_pairwise  # relative: mypy sees the type (the package maps to audit/)
 
-__all__ = ["QUERY_BLOCK", "SHARD_ROWS", "RayEngine", "ShardedNeighbourIndex"]
+__all__ = ["KEY_BLOCK", "QUERY_BLOCK", "SHARD_ROWS", "RayEngine", "ShardedNeighbourIndex"]
 
 SHARD_ROWS = 4_000_000
 """Most indexed rows per shard: more rows than ``workers × SHARD_ROWS`` get more shards than workers."""
 QUERY_BLOCK = 65_536
 """Query rows sent to every shard at once."""
+KEY_BLOCK = 1 << 20
+"""Row keys per map task of a hash-partitioned join (8 MiB of uint64 keys)."""
 
 T = TypeVar("T")
 
@@ -137,6 +151,26 @@ class _Embedder:
                 "vectors": [np.ascontiguousarray(v, dtype=np.float32).tobytes() for v in vectors],
             }
         )
+
+
+def _keys_of_block(key_of: Callable[[pd.DataFrame], np.ndarray], block: pd.DataFrame) -> np.ndarray:
+    return np.asarray(key_of(block), dtype=np.uint64)
+
+
+def _partition(keys: np.ndarray, offset: int, parts: int) -> tuple[KeyPart, ...] | KeyPart:
+    """A map task: one block of keys split into ``parts`` partitions (one return value each)."""
+    pieces = partition_keys(keys, offset, parts)
+    return tuple(pieces) if parts > 1 else pieces[0]
+
+
+def _semi_join_reduce(cap: int, left_blocks: int, *pieces: KeyPart) -> tuple[int, np.ndarray]:
+    """A reduce task: one partition's left pieces (the first ``left_blocks``) joined with its right pieces."""
+    return semi_join_part(pieces[:left_blocks], pieces[left_blocks:], cap)
+
+
+def _repeats_reduce(cap: int, *pieces: KeyPart) -> tuple[int, np.ndarray]:
+    """A reduce task: the repeated keys of one partition."""
+    return repeats_part(pieces, cap)
 
 
 def _update_state(make_state: Callable[[], MergeableState[Any]], block: pd.DataFrame) -> MergeableState[Any]:
@@ -250,6 +284,40 @@ class RayEngine:
         update = self._ray.remote(num_cpus=1)(_update_state)
         states = self._ray.get([update.remote(make_state, block) for block in row_blocks(frame, BLOCK_ROWS)])
         return (merge_pairwise(states) if states else make_state()).finalise()
+
+    def row_keys(self, frame: pd.DataFrame, key_of: Callable[[pd.DataFrame], np.ndarray]) -> np.ndarray:
+        """``key_of`` on each row block of ``frame`` (a Ray task each), concatenated in row order."""
+        task = self._ray.remote(num_cpus=1)(_keys_of_block)
+        keys = self._ray.get([task.remote(key_of, block) for block in row_blocks(frame, BLOCK_ROWS)])
+        return np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
+
+    def _shuffle(self, tables: Sequence[np.ndarray]) -> tuple[int, list[list[list[Any]]]]:
+        """Map tasks split every block of every key table into partitions: ``refs[table][partition][block]``."""
+        parts = max(1, 2 * self.workers)
+        partition = self._ray.remote(num_cpus=1)(_partition).options(num_returns=parts)
+        refs: list[list[list[Any]]] = []
+        for keys in tables:
+            per_part: list[list[Any]] = [[] for _ in range(parts)]
+            for start in range(0, len(keys), KEY_BLOCK):
+                answer = partition.remote(np.asarray(keys[start : start + KEY_BLOCK], dtype=np.uint64), start, parts)
+                for part, ref in enumerate(answer if parts > 1 else [answer]):
+                    per_part[part].append(ref)
+            refs.append(per_part)
+        return parts, refs
+
+    def semi_join(self, left: np.ndarray, right: np.ndarray, cap: int) -> RowMatches:
+        """Hash-partitioned: both key tables shuffled into partitions, one reduce task joins each."""
+        parts, (lefts, rights) = self._shuffle([left, right])
+        reduce = self._ray.remote(num_cpus=1)(_semi_join_reduce)
+        answers = [reduce.remote(cap, len(lefts[p]), *lefts[p], *rights[p]) for p in range(parts)]
+        return merge_matches(self._ray.get(answers), len(left), cap)
+
+    def repeats(self, keys: np.ndarray, cap: int) -> RowMatches:
+        """Hash-partitioned: the keys shuffled into partitions, one reduce task counts each one's repeats."""
+        parts, (pieces,) = self._shuffle([keys])
+        reduce = self._ray.remote(num_cpus=1)(_repeats_reduce)
+        answers = [reduce.remote(cap, *pieces[p]) for p in range(parts)]
+        return merge_matches(self._ray.get(answers), len(keys), cap)
 
     def describe(self) -> dict[str, Any]:
         """Engine name, workers, cluster address and Ray version (``run_info.engine``)."""

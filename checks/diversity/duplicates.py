@@ -85,6 +85,8 @@ class DuplicateCheck(Check):
       reference's rate for an independent sample. Margin: the binomial standard error of the difference
       under the null, the null rate estimated from the reference rows only (Laplace-smoothed), with a small
       floor.
+      ``exact_duplicate_rate_all_rows`` (information) is the same share over every synthetic row (a
+      hash-partitioned count run by the engine), not at matched size, so it has no reference.
     * For each text column, on a seeded shuffled sample of the same number of non-missing texts per side
       (at most ``text_sample_rows`` unless ``--full``):
 
@@ -207,9 +209,16 @@ class DuplicateCheck(Check):
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),
                 description="share of synthetic rows that repeat an earlier synthetic row (1 − distinct / n)",
-            )
+            ),
+            info_metric(
+                "exact_duplicate_rate_all_rows",
+                ctx.repeated_rows("synthetic", columns, cap=EVIDENCE_CAP).share,  # a join run by the engine
+                direction="lower_is_better",
+                value_range=(0.0, 1.0),
+                description="share of all synthetic rows that repeat an earlier synthetic row (information)",
+            ),
         ]
-        sample_sizes = {"synthetic_rows": len(syn), "reference_rows": len(ref)}
+        sample_sizes = {"synthetic_rows": len(syn), "reference_rows": len(ref), "all_synthetic_rows": len(ctx.synth)}
         evidence = {"duplicate_synthetic_rows": syn.index[repeated[:EVIDENCE_CAP]].tolist()}
         summary = f"{syn_rate:.2%} of synthetic rows repeat another (reference {ref_rate:.2%})"
         tables: list[Table] = []

@@ -28,9 +28,7 @@ def fingerprints_of(ctx: AuditContext, frame: pd.DataFrame, source: str, columns
     sample of it (the base, a candidate side) are looked up by their original row numbers.
     """
     whole = ctx.frame(source)
-    prints = ctx.shared(
-        f"leakage.fingerprints.{source}:{columns!r}", lambda: row_fingerprints(whole, columns, ctx.roles)
-    )
+    prints = ctx.row_fingerprints(source, columns)
     if frame is whole:
         return prints
     positions = whole.index.get_indexer(frame.index) if whole.index.is_unique else np.array([-1])
@@ -61,7 +59,8 @@ class ExactCopyCheck(Check):
     real data: every row would then look the same.
 
     Cost: one hash per row over the non-identifier columns, O((n + m + h) × c), and a sort of the hashes; memory
-    O(rows).
+    O(rows). The all-rows rate and its evidence come from the context's hash-partitioned join (run by the
+    engine: on Ray, a shuffle of the fingerprints, with only counts and capped evidence returned).
     """
 
     name: ClassVar[str] = "leakage.exact_copies"
@@ -107,9 +106,7 @@ class ExactCopyCheck(Check):
         _, counts = np.unique(base_prints, return_counts=True)
         null_hits = int(ref_copied.sum()) + int(counts[counts > 1].sum())
         null_trials = m_ref + len(base_prints)
-        all_synth_copied = np.isin(
-            fingerprints_of(ctx, ctx.synth, "synthetic", columns), fingerprints_of(ctx, ctx.real, "real", columns)
-        )
+        all_copies = ctx.rows_found_in("synthetic", "real", columns, cap=EVIDENCE_CAP)  # a join run by the engine
         metrics: list[Metric] = [
             gated_metric(
                 "exact_copy_rate",
@@ -123,7 +120,7 @@ class ExactCopyCheck(Check):
             ),
             info_metric(
                 "exact_copy_rate_all_rows",
-                float(all_synth_copied.mean()),
+                all_copies.share,
                 direction="lower_is_better",
                 value_range=(0.0, 1.0),
                 description="share of all synthetic rows equal to any real row (information)",
@@ -166,10 +163,9 @@ class ExactCopyCheck(Check):
                 )
             )
             tables.append(make_table("identifiers", "Identifier values replayed from the real data", id_rows))
-        copied_rows = np.flatnonzero(all_synth_copied)
         summary = (
             f"{syn_rate:.2%} of synthetic rows copy a real row (reference {ref_rate:.2%}, "
-            f"{len(copied_rows)} of {len(ctx.synth)} synthetic rows in all)"
+            f"{all_copies.count} of {len(ctx.synth)} synthetic rows in all)"
         )
         if id_rows:
             summary += (
@@ -186,7 +182,7 @@ class ExactCopyCheck(Check):
                 "all_synthetic_rows": len(ctx.synth),
                 "all_real_rows": len(ctx.real),
             },
-            evidence={"copied_synthetic_rows": ctx.synth.index[copied_rows[:EVIDENCE_CAP]].tolist()},
+            evidence={"copied_synthetic_rows": ctx.synth.index[all_copies.first].tolist()},
             columns={
                 **{
                     c: "text (verbatim, in the row fingerprint)"

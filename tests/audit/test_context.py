@@ -64,3 +64,17 @@ def test_exact_neighbour_index_finds_copies():
     assert np.allclose(distances[:10, 0], 0.0, atol=1e-5)
     assert list(indices[:10, 0]) == list(range(10))
     assert ctx.neighbour_index("real") is ctx.neighbour_index("real")
+
+
+def test_rows_found_in_and_repeated_rows_are_the_engine_joins_on_row_fingerprints():
+    real = clean_sample(400, 0)
+    synth = pd.concat([clean_sample(90, 1), real.iloc[[5, 9, 5]], clean_sample(10, 2).iloc[[0, 0]]])
+    synth = synth.reset_index(drop=True)  # rows 90-92 copy real rows (one twice), 94 repeats 93
+    ctx = make_context(real, synth)
+    columns = list(real.columns)
+    copies = ctx.rows_found_in("synthetic", "real", columns, cap=2)
+    assert (copies.count, copies.rows, copies.first.tolist()) == (3, 95, [90, 91])
+    repeats = ctx.repeated_rows("synthetic", columns, cap=5)
+    assert (repeats.count, repeats.first.tolist()) == (2, [92, 94])
+    assert ctx.rows_found_in("synthetic", "real", columns, cap=2) is copies  # computed once per audit
+    assert len(ctx.row_fingerprints("synthetic", columns)) == len(synth)

@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ ray = pytest.importorskip("ray")
 from typer.testing import CliRunner  # noqa: E402
 
 from synthaudit.api import audit  # noqa: E402
+from synthaudit.artefacts.fingerprints import row_fingerprints  # noqa: E402
 from synthaudit.cli import ExitCode, app  # noqa: E402
 from synthaudit.data.loading import load_table  # noqa: E402
 from synthaudit.data.roles import Role  # noqa: E402
@@ -209,3 +211,27 @@ def test_more_shards_than_parallel_searches_give_the_same_answer(
             np.testing.assert_array_equal(found[1], expected[1])
     finally:
         index.close()
+
+
+def test_hash_partitioned_joins_equal_the_local_engine(ray_cluster: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys in several blocks shuffled to 2 × workers partitions: the local engine's counts and evidence."""
+    monkeypatch.setattr(ray_engine, "KEY_BLOCK", 64)
+    rng = np.random.default_rng(2)
+    pool = rng.integers(0, np.iinfo(np.uint64).max, size=80, dtype=np.uint64, endpoint=True)
+    left, right = pool[rng.integers(0, 80, 500)], pool[rng.integers(40, 120, 300) % 80]
+    frame = pd.DataFrame({"a": rng.integers(0, 4, 1000).astype(float), "b": rng.choice(["x", " y"], 1000)})
+    roles = {"a": Role.NUMERIC, "b": Role.CATEGORICAL}
+    key_of = partial(row_fingerprints, columns=("a", "b"), roles=roles)
+    engine, local = RayEngine.start(workers=3), LocalEngine()
+    try:
+        np.testing.assert_array_equal(engine.row_keys(frame, key_of), local.row_keys(frame, key_of))
+        for cap in (1, 20):
+            for ours, theirs in (
+                (engine.semi_join(left, right, cap), local.semi_join(left, right, cap)),
+                (engine.repeats(left, cap), local.repeats(left, cap)),
+            ):
+                assert (ours.count, ours.rows) == (theirs.count, theirs.rows)
+                np.testing.assert_array_equal(ours.first, theirs.first)
+        assert 0 < local.semi_join(left, right, 1).count < len(left)
+    finally:
+        engine.close()

@@ -101,6 +101,8 @@ def test_duplicates_fail_when_a_fifth_of_rows_repeat(adult_split, with_holdout):
     assert metric.passed is False
     assert metric.value > 0.1 > metric.reference_value
     assert 0 < len(result.evidence["duplicate_synthetic_rows"]) <= 20
+    whole = result.metric("exact_duplicate_rate_all_rows")  # every synthetic row, not the matched sample
+    assert not whole.gating and whole.value > 0.1
 
 
 @pytest.mark.parametrize("seed", [1, 2])
