@@ -12,14 +12,12 @@ import os
 import platform
 import sys
 import time
-import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from synthaudit.check import Check, Need
@@ -69,14 +67,6 @@ def _library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
-
-
-def _cap_rows(table: LoadedTable, max_rows: int | None, seed: int) -> LoadedTable:
-    if max_rows is None or table.n_rows <= max_rows:
-        return table
-    stream = np.random.SeedSequence(seed, spawn_key=(zlib.crc32(f"input.max_rows.{table.label}".encode()),))
-    positions = np.sort(np.random.default_rng(stream).choice(table.n_rows, size=max_rows, replace=False))
-    return replace(table, frame=table.frame.iloc[positions])
 
 
 def _input_record(table: LoadedTable, original_rows: int) -> dict[str, Any]:
@@ -295,10 +285,11 @@ def audit(
         for label, source in tables.items():
             if source is None:
                 continue
-            table = runner.load_table(source, label=label, encoding=encoding)
-            capped = _cap_rows(table, resolved_policy.max_rows, resolved_policy.seed)
+            capped = runner.load_table(
+                source, label=label, encoding=encoding, max_rows=resolved_policy.max_rows, seed=resolved_policy.seed
+            )
             loaded[label] = capped
-            inputs[label] = _input_record(capped, table.n_rows)
+            inputs[label] = _input_record(capped, capped.n_rows)
         loaded_eval = _load_eval_sets(eval_sets, encoding, inputs, runner.load_table)
         timings["load_seconds"] = time.perf_counter() - tick
 

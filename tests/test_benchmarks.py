@@ -27,6 +27,7 @@ def test_ray_scale_measures_the_distributed_artefacts_with_the_local_engine(tmp_
     out = ray_scale.run(0, folder, vectors, queries)
 
     assert out["engine"] == "local"
-    assert all(out[k] >= 0 for k in ("read_s", "knn_s", "counts_s"))
-    sha, _, _, distinct, rows = out["answer"]
+    assert all(out[k] >= 0 for k in ("read_s", "knn_s", "counts_s", "joins_s"))
+    sha, _, _, distinct, rows, (copies, _, repeats, _) = out["answer"]
     assert rows == 2_000 and 0 < distinct <= rows and sha
+    assert repeats == rows - distinct and 0 <= copies <= repeats  # a copy between halves is a repeat too

@@ -150,16 +150,21 @@ def _load_shards(path: Path, shown: str, label: str, encoding: str) -> LoadedTab
     return stacked
 
 
+def check_shard_columns(columns: list[list[str]], files: list[str], label: str) -> None:
+    """Bad input unless every shard (columns in name order) has the first shard's columns, in its order."""
+    for file, names in zip(files[1:], columns[1:], strict=True):
+        if names != columns[0]:
+            raise InputError(
+                f"{label} shard '{file}' has the columns {names[:8]}, not those of the first "
+                f"shard '{files[0]}' ({columns[0][:8]}); every shard needs the same columns in the "
+                "same order"
+            )
+
+
 def stack_shards(tables: list[LoadedTable], files: list[str], label: str, shown: str) -> LoadedTable:
     """Shards (read in name order) as one table: the same columns required, one fingerprint over every shard."""
     first = tables[0]
-    for file, table in zip(files[1:], tables[1:], strict=True):
-        if list(table.frame.columns) != list(first.frame.columns):
-            raise InputError(
-                f"{label} shard '{file}' has the columns {list(table.frame.columns)[:8]}, not those of the first "
-                f"shard '{files[0]}' ({list(first.frame.columns)[:8]}); every shard needs the same columns in the "
-                "same order"
-            )
+    check_shard_columns([list(t.frame.columns) for t in tables], files, label)
     frame = pd.concat([t.frame for t in tables], ignore_index=True) if len(tables) > 1 else first.frame
     sha = shards_sha256([(Path(file).name, table.sha256) for file, table in zip(files, tables, strict=True)])
     roles = tuple(dict.fromkeys(role for table in tables for role in table.chat_roles))

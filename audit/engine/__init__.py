@@ -62,8 +62,14 @@ class Engine(Protocol):
 
     name: str
 
-    def load_table(self, source: Any, *, label: str, encoding: str) -> LoadedTable:
-        """One input table (a file, a directory or glob of shards, or a DataFrame), as the local loader reads it."""
+    def load_table(
+        self, source: Any, *, label: str, encoding: str, max_rows: int | None = None, seed: int = 0
+    ) -> LoadedTable:
+        """One input table (a file, a directory or glob of shards, or a DataFrame), as the local loader reads it.
+
+        With ``max_rows``, only the rows :func:`synthaudit.data.row_cap.cap_positions` keeps (``n_rows`` still
+        counts every row of the input).
+        """
         ...
 
     def embed_texts(

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from synthaudit.data.loading import LoadedTable, load_table
+from synthaudit.data.row_cap import cap_rows
 from synthaudit.embeddings import TextEmbedder
 from synthaudit.neighbours import ExactNeighbourIndex
 
@@ -33,9 +34,11 @@ class LocalEngine:
 
     name = "local"
 
-    def load_table(self, source: Any, *, label: str, encoding: str) -> LoadedTable:
-        """:func:`synthaudit.data.loading.load_table` (shards of a directory or glob read one by one)."""
-        return load_table(source, label=label, encoding=encoding)
+    def load_table(
+        self, source: Any, *, label: str, encoding: str, max_rows: int | None = None, seed: int = 0
+    ) -> LoadedTable:
+        """:func:`synthaudit.data.loading.load_table` (shards of a directory or glob read one by one), then capped."""
+        return cap_rows(load_table(source, label=label, encoding=encoding), max_rows, seed)
 
     def embed_texts(
         self, texts: Sequence[str], embedder: TextEmbedder, progress: Callable[[int, int], None] | None = None

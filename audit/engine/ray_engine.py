@@ -234,11 +234,17 @@ class RayEngine:
         return cls(ray, workers=workers or max(1, cpus), address=address, owns_ray=owns, temp_dir=temp_dir)
 
     # ------------------------------------------------------------ the engine protocol
-    def load_table(self, source: Any, *, label: str, encoding: str) -> LoadedTable:
-        """Shards read with Ray Data (:mod:`synthaudit.engine.ray_io`); single files and frames locally."""
+    def load_table(
+        self, source: Any, *, label: str, encoding: str, max_rows: int | None = None, seed: int = 0
+    ) -> LoadedTable:
+        """Shards read on the cluster (:mod:`synthaudit.engine.ray_io`); single files and frames locally.
+
+        With ``max_rows``, a sharded input's capped rows are taken from each shard on the workers and only they
+        reach the driver.
+        """
         from synthaudit.engine.ray_io import read_table
 
-        return read_table(self._ray, source, label=label, encoding=encoding)
+        return read_table(self._ray, source, label=label, encoding=encoding, max_rows=max_rows, seed=seed)
 
     def embed_texts(
         self, texts: Sequence[str], embedder: TextEmbedder, progress: Callable[[int, int], None] | None = None

@@ -12,7 +12,14 @@ Shards that Ray Data's readers would read differently (gzip, a non-UTF-8 encodin
 array, a chat file, JSON nested deeply enough to crash pyarrow, a Parquet file with a named pandas index) are
 read by the local single-file reader, one Ray task per shard. A single file is read by the local loader.
 
-The stacked table is collected on the driver: the checks of this slice still run on pandas frames there.
+Without ``--max-rows`` the stacked table is collected on the driver: the checks run on pandas frames there.
+With ``--max-rows`` (:func:`read_capped`), the whole input never reaches the driver: each shard is read into
+the object store by a Ray task, the driver gets each shard's row count, columns and one *representative row*,
+draws the kept positions (:func:`synthaudit.data.row_cap.cap_positions`, as the local engine does), and one
+Ray task per shard returns only its kept rows. The representative row holds each column's first non-missing
+value (missing when the shard has none): stacked with the kept rows and dropped again, it gives every column the
+dtype the whole stack would have (pandas takes a concatenation's dtype from the shards whose column is not all
+missing), so the capped table equals the local engine's.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -32,13 +40,29 @@ import pyarrow.parquet as pq
 from synthaudit.data import loading, source_file, text_readers
 from synthaudit.data.chat import MESSAGES_FIELD
 from synthaudit.data.loading import LoadedTable, load_table
-from synthaudit.data.shards import is_sharded, shard_files
+from synthaudit.data.row_cap import cap_positions, cap_rows
+from synthaudit.data.shards import is_sharded, shard_files, shards_sha256
+from synthaudit.errors import InputError
 
-__all__ = ["read_table"]
+__all__ = ["read_capped", "read_table"]
 
 _PATH = "__synthaudit_path"
 _RAY_PATH = "path"
 """The column Ray Data's ``include_paths`` adds: a shard with its own ``path`` column is read locally."""
+
+
+def _get(ray: Any, refs: Any) -> Any:
+    """``ray.get(refs)``; bad input found by a task (an :class:`InputError`) is raised as itself, its message alone.
+
+    Ray wraps a task's exception with the task's traceback (and, for a task fed by a failed task, a note that an
+    argument could not be computed); the user is owed the loader's one-line message, as the local engine gives.
+    """
+    try:
+        return ray.get(refs)
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, InputError):
+            raise exc.cause from None
+        raise
 
 
 def _inspect(file: str, label: str, encoding: str) -> tuple[str | None, str]:
@@ -93,7 +117,7 @@ def _read_with_ray_data(ray: Any, files: list[str], how: str, fmt: str) -> dict[
     else:
         dataset = ray.data.read_json(files, include_paths=True, lines=True)
     pieces: dict[str, list[pa.Table]] = {}
-    for block in ray.get(dataset.to_arrow_refs()):
+    for block in _get(ray, dataset.to_arrow_refs()):
         table = block if isinstance(block, pa.Table) else pa.Table.from_pandas(block, preserve_index=False)
         table = table.rename_columns([_PATH if c == _RAY_PATH else c for c in table.column_names])
         paths = table.column(_PATH).to_pylist()
@@ -111,15 +135,70 @@ def _to_loaded(table: pa.Table, file: str, label: str, fmt: str, sha: str | None
     return loading._finish(frame, src, sha)
 
 
-def read_table(ray: Any, source: Any, *, label: str, encoding: str) -> LoadedTable:
-    """``source`` loaded as :func:`synthaudit.data.loading.load_table` loads it, shards read on the cluster."""
+def _summary(table: LoadedTable) -> tuple[int, list[str], pd.DataFrame, str | None, str, int, tuple[str, ...]]:
+    """A shard's rows, columns, representative row (first non-missing value per column), SHA-256 and kind."""
+    frame = table.frame
+    first = [frame[c].first_valid_index() for c in frame.columns]
+    row = pd.DataFrame(
+        {
+            c: frame[c].iloc[[0 if i is None else int(i)]].reset_index(drop=True)
+            for c, i in zip(frame, first, strict=True)
+        }
+    )
+    return len(frame), list(frame.columns), row, table.sha256, table.format, table.n_columns, table.chat_roles
+
+
+def _take(table: LoadedTable, positions: np.ndarray) -> pd.DataFrame:
+    return table.frame.iloc[positions]
+
+
+def read_capped(
+    ray: Any, files: list[str], *, label: str, shown: str, encoding: str, max_rows: int, seed: int
+) -> LoadedTable:
+    """The capped rows of a sharded input, taken on the workers; equal to the local engine's capped table."""
+    shard_label = f"{label} shard"
+    shards = [ray.remote(num_cpus=1)(_load_local).remote(f, shard_label, encoding) for f in files]
+    summaries = _get(ray, [ray.remote(num_cpus=1)(_summary).remote(shard) for shard in shards])
+    rows, columns, representatives, shas, formats, widths, roles = zip(*summaries, strict=True)
+    loading.check_shard_columns(list(columns), files, label)
+    total = int(sum(rows))
+    positions = cap_positions(total, max_rows, seed, label)
+    if positions is None:  # the cap keeps every row: the whole table, as without one
+        tables = _get(ray, shards)
+        return cap_rows(loading.stack_shards(tables, files, label, shown), max_rows, seed)
+    starts = np.concatenate([[0], np.cumsum(rows)])
+    cuts = np.searchsorted(positions, starts)
+    take = ray.remote(num_cpus=1)(_take)
+    pending = [
+        take.remote(shard, positions[cuts[i] : cuts[i + 1]] - starts[i])
+        for i, shard in enumerate(shards)
+        if cuts[i + 1] > cuts[i]
+    ]
+    pieces = _get(ray, pending)
+    frame = pd.concat([*pieces, *representatives], ignore_index=True).iloc[: len(positions)]
+    frame.index = pd.Index(positions, dtype=np.int64)
+    sha = shards_sha256([(Path(f).name, h) for f, h in zip(files, shas, strict=True)])
+    chat_roles = tuple(dict.fromkeys(role for shard_roles in roles for role in shard_roles))
+    return LoadedTable(frame, label, shown, sha, formats[0], total, widths[0], chat_roles)
+
+
+def read_table(
+    ray: Any, source: Any, *, label: str, encoding: str, max_rows: int | None = None, seed: int = 0
+) -> LoadedTable:
+    """``source`` loaded as :func:`synthaudit.data.loading.load_table` loads it, shards read on the cluster.
+
+    Capped to ``max_rows`` as the local engine caps it; a capped sharded input is read by :func:`read_capped`.
+    """
     if isinstance(source, pd.DataFrame) or not is_sharded(Path(os.fspath(source))):
-        return load_table(source, label=label, encoding=encoding)
+        return cap_rows(load_table(source, label=label, encoding=encoding), max_rows, seed)
     shown = os.fspath(source)
+    if max_rows is not None:
+        files = [str(f) for f in shard_files(Path(shown), shown, label, loading._format_of)]
+        return read_capped(ray, files, label=label, shown=shown, encoding=encoding, max_rows=max_rows, seed=seed)
     files = [str(f) for f in shard_files(Path(shown), shown, label, loading._format_of)]
     shard_label = f"{label} shard"
     inspect = ray.remote(num_cpus=1)(_inspect)
-    plans = ray.get([inspect.remote(f, shard_label, encoding) for f in files])
+    plans = _get(ray, [inspect.remote(f, shard_label, encoding) for f in files])
     fmt = loading._format_of(Path(files[0]))
     fast = [f for f, (_, how) in zip(files, plans, strict=True) if how != "local"]
     read: dict[str, pa.Table] = {}
@@ -133,7 +212,7 @@ def read_table(ray: Any, source: Any, *, label: str, encoding: str) -> LoadedTab
     tables: list[LoadedTable] = []
     for file, (sha, _) in zip(files, plans, strict=True):
         if file in pending:
-            tables.append(ray.get(pending[file]))
+            tables.append(_get(ray, pending[file]))
         else:
             tables.append(_to_loaded(read[os.path.abspath(file)], file, shard_label, fmt, sha))
-    return loading.stack_shards(tables, files, label, shown)
+    return cap_rows(loading.stack_shards(tables, files, label, shown), max_rows, seed)

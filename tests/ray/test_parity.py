@@ -29,11 +29,12 @@ from synthaudit.artefacts.fingerprints import row_fingerprints  # noqa: E402
 from synthaudit.cli import ExitCode, app  # noqa: E402
 from synthaudit.data.loading import load_table  # noqa: E402
 from synthaudit.data.roles import Role  # noqa: E402
-from synthaudit.engine import ray_engine  # noqa: E402
+from synthaudit.engine import ray_engine, ray_io  # noqa: E402
 from synthaudit.engine.local import LocalEngine  # noqa: E402
 from synthaudit.engine.ray_engine import RayEngine, ShardedNeighbourIndex  # noqa: E402
 from synthaudit.engine.ray_io import _read_with_ray_data, read_table  # noqa: E402
 from synthaudit.engine.states import FrameFingerprints, FrameValueCounts  # noqa: E402
+from synthaudit.errors import InputError  # noqa: E402
 from synthaudit.neighbours import ExactNeighbourIndex  # noqa: E402
 from tests.checks.diversity.test_duplicates import bbc_sentences  # noqa: E402
 from tests.conftest import ADULT, draw_disjoint, inject_exact_copies  # noqa: E402
@@ -235,3 +236,64 @@ def test_hash_partitioned_joins_equal_the_local_engine(ray_cluster: None, monkey
         assert 0 < local.semi_join(left, right, 1).count < len(left)
     finally:
         engine.close()
+
+
+@pytest.fixture(scope="module")
+def mixed_shards(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """CSV shards whose columns take their dtype from the stack: ints here, floats there, a column empty in one."""
+    folder = tmp_path_factory.mktemp("mixed") / "real"
+    folder.mkdir()
+    rng = np.random.default_rng(4)
+    for i in range(4):
+        n = 40 + 15 * i
+        part = pd.DataFrame(
+            {
+                "a": rng.integers(0, 9, n) if i % 2 == 0 else rng.integers(0, 9, n) + 0.5,
+                "b": [None] * n if i == 0 else rng.choice(["x", "y", "z"], n),
+                "c": rng.integers(0, 1000, n),
+                "d": rng.integers(0, 5, n),
+                "e": [None] * n,
+            }
+        )
+        part.to_csv(folder / f"part-{i}.csv", index=False)
+    # One row holds the only float of "d" and its only text of "e": a capped sample that misses this shard
+    # must still type those columns as the whole stack does.
+    pd.DataFrame({"a": [1], "b": ["w"], "c": [5], "d": [0.5], "e": ["t"]}).to_csv(folder / "part-4.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize(("max_rows", "seed"), [(30, 0), (120, 7), (250, 1), (500, 0)])
+def test_capped_shards_are_taken_on_the_workers_into_the_local_capped_table(
+    ray_cluster: None, mixed_shards: Path, max_rows: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local = LocalEngine().load_table(mixed_shards, label="real", encoding="utf-8", max_rows=max_rows, seed=seed)
+    if max_rows < local.n_rows:  # the whole input is never stacked on the driver
+        monkeypatch.setattr(ray_io.loading, "stack_shards", None)
+    distributed = read_table(ray, mixed_shards, label="real", encoding="utf-8", max_rows=max_rows, seed=seed)
+    pd.testing.assert_frame_equal(distributed.frame, local.frame, check_exact=True)
+    assert (distributed.sha256, distributed.n_rows, distributed.n_columns) == (local.sha256, 251, 5)
+    assert len(distributed.frame) == min(max_rows, 251)
+
+
+def test_capped_sharded_audit(ray_cluster: None, sharded: dict[str, Path]) -> None:
+    result = _assert_parity(
+        real=sharded["real"], synth=sharded["synth"], holdout=sharded["holdout"], target="income", max_rows=300
+    )
+    assert result["inputs"]["real"]["rows"] == 900 and result["inputs"]["real"]["rows_used"] == 300
+
+
+@pytest.mark.parametrize("max_rows", [None, 50])
+def test_a_bad_shard_is_bad_input_with_the_local_message(
+    ray_cluster: None, tmp_path: Path, max_rows: int | None
+) -> None:
+    folder = tmp_path / "real"
+    folder.mkdir()
+    pd.DataFrame({"a": np.arange(100.0), "b": ["x", "y"] * 50}).to_csv(folder / "part-0.csv", index=False)
+    (folder / "part-1.csv").write_bytes(b"a,b\n1.0,x\n\xff\xfe,y\n")
+    with pytest.raises(InputError) as local:
+        LocalEngine().load_table(folder, label="real", encoding="utf-8", max_rows=max_rows)
+    with pytest.raises(InputError) as distributed:
+        read_table(ray, folder, label="real", encoding="utf-8", max_rows=max_rows)
+    assert type(distributed.value) is InputError  # not Ray's wrapper, whose text carries the task's traceback
+    assert str(distributed.value) == str(local.value)
+    assert "not valid utf-8" in str(local.value)
