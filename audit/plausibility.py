@@ -4,9 +4,9 @@ Every relative threshold of the audit sits on the reference pair (holdout vs rea
 broken — REAL and SYNTH swapped, a holdout from another population, period or country, columns shuffled —
 the reference is as bad as the value under test and every relative gate passes. Before gating, the engine
 therefore runs a quick classifier two-sample test between the holdout and the real rows (the same
-gradient-boosted, cross-validated test as ``fidelity.detection``, on at most :data:`MAX_ROWS_PER_SIDE`
-seeded rows a side, text columns included through their embeddings), and measures every column's marginal
-distance (KS or TVD).
+gradient-boosted, cross-validated test as ``fidelity.detection``, with category codes learnt from both
+sides alike, on at most :data:`MAX_ROWS_PER_SIDE` seeded rows a side, text columns included through their
+embeddings), and measures every column's marginal distance (KS or TVD).
 
 The reference is implausible when the classifier's AUC exceeds ``0.5 + max(AUC_FLOOR, AUC_SE_MULTIPLIER ×
 SE₀)``, with SE₀ the AUC's standard error when the two samples are exchangeable (Hanley–McNeil null with
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from synthaudit.artefacts.tree_features import TreeFeatures
 from synthaudit.context import AuditContext
@@ -92,9 +93,13 @@ def assess_reference(ctx: AuditContext) -> dict[str, Any]:
         return {"plausible": None, "tested": False, "reason": f"the reference could not be tested: {why}"}
     real_rows = ctx.sample_positions(len(ctx.real), n, "reference.plausibility.real")
     holdout_rows = ctx.sample_positions(len(ctx.holdout), n, "reference.plausibility.holdout")
-    encoder = TreeFeatures.fit(ctx.real, columns, ctx.roles, 250)
-    parts_real = [encoder.transform(ctx.real.iloc[real_rows])]
-    parts_holdout = [encoder.transform(ctx.holdout.iloc[holdout_rows])]
+    # Category codes come from both sides' tested rows alike: codes learnt from the real rows alone give every
+    # holdout category unseen in them (and none of theirs) the shared "other" code, which tells the holdout
+    # apart on any high-cardinality column of an exchangeable split.
+    sampled_real, sampled_holdout = ctx.real.iloc[real_rows], ctx.holdout.iloc[holdout_rows]
+    encoder = TreeFeatures.fit(pd.concat([sampled_real, sampled_holdout]), columns, ctx.roles, 250)
+    parts_real = [encoder.transform(sampled_real)]
+    parts_holdout = [encoder.transform(sampled_holdout)]
     categorical = [encoder.categorical]
     for column in text:
         parts_real.append(ctx.text_features(column, "real")[real_rows])

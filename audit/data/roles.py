@@ -26,6 +26,10 @@ IDENTIFIER_MIN_UNIQUE_SHARE = 0.99
 IDENTIFIER_MIN_ROWS = 50
 """Below this many non-missing values, uniqueness says nothing about being an identifier."""
 IDENTIFIER_MAX_MEAN_LENGTH = 40
+IDENTIFIER_SPREAD_CRITICAL = 1.95
+"""Kolmogorov 0.1 % critical value: an integer identifier's values lie within ``1.95 / √n`` of even spread."""
+IDENTIFIER_SPREAD_FLOOR = 0.1
+"""Least allowed distance from even spread: sequences with gaps or growth stay identifiers at any size."""
 TEXT_MIN_MEAN_LENGTH = 40
 TEXT_MIN_MEAN_WORDS = 6
 TEXT_MIN_UNIQUE_SHARE = 0.5
@@ -67,6 +71,23 @@ def _is_integral(values: pd.Series) -> bool:
     return False
 
 
+def _evenly_spread(values: pd.Series) -> bool:
+    """Whether integers lie evenly over their range, as labels do (a sequence, random draws), not as amounts.
+
+    The Kolmogorov–Smirnov distance of the values to the uniform distribution on [min, max], within the 0.1 %
+    critical value (never below :data:`IDENTIFIER_SPREAD_FLOOR`). Whole-unit amounts (incomes, prices) pile
+    up where the population is and are far from even spread (lognormal incomes: about 0.5).
+    """
+    x = np.sort(values.to_numpy(dtype=np.float64))
+    low, high = x[0], x[-1]
+    if high <= low:
+        return False
+    n = len(x)
+    cdf = (x - low) / (high - low)
+    distance = max(float(np.max(np.arange(1, n + 1) / n - cdf)), float(np.max(cdf - np.arange(n) / n)))
+    return distance <= max(IDENTIFIER_SPREAD_FLOOR, IDENTIFIER_SPREAD_CRITICAL / np.sqrt(n))
+
+
 def _mostly_dates(strings: pd.Series, step: int = 500) -> bool:
     """Whether at least 95 % of ``strings`` look like dates, matched in steps that stop once too many fail."""
     allowed = 0.05 * len(strings)  # the same test as ``str.match(pattern).mean() >= 0.95``
@@ -92,7 +113,12 @@ def infer_role(column: pd.Series) -> Role:
     if pd.api.types.is_datetime64_any_dtype(column):
         return Role.DATETIME
     if pd.api.types.is_numeric_dtype(column):
-        if _is_integral(values) and n >= IDENTIFIER_MIN_ROWS and values.nunique() / n >= IDENTIFIER_MIN_UNIQUE_SHARE:
+        if (
+            _is_integral(values)
+            and n >= IDENTIFIER_MIN_ROWS
+            and values.nunique() / n >= IDENTIFIER_MIN_UNIQUE_SHARE
+            and _evenly_spread(values)
+        ):
             return Role.IDENTIFIER
         return Role.NUMERIC
     unique_share = values.nunique() / n
