@@ -1,5 +1,6 @@
 """Run every benchmark (``make bench``): clean-sample pass rate, the anchors, throughput at 10k / 100k / 1M rows,
-then (with Ray installed) the Ray engine at 1 and 2 workers on 1M and 10M rows.
+then (with Ray installed) the Ray engine at 1 and 2 workers on 1M and 10M rows, and a whole audit of 10M-row
+sharded inputs capped to 1M rows each (local engine, then Ray with 1 and 2 workers).
 
 Prints the machine's cores and load average first: wall figures taken on a loaded machine overstate the
 time; the CPU seconds printed beside them (user + system) depend far less on the load.
@@ -25,6 +26,7 @@ if __name__ == "__main__":
     ]
     if importlib.util.find_spec("ray") is not None:  # the `ray` extra: 1 vs 2 workers at 1M and 10M rows
         runs += [("ray_scale.py", ["--rows", "1000000"]), ("ray_scale.py", ["--rows", "10000000", "--queries", "5000"])]
+        runs += [("ray_capped_audit.py", ["--rows", "10000000", "--max-rows", "1000000"])]  # a whole audit, capped
     else:
         print('== ray_scale.py skipped: Ray is not installed (pip install "synthaudit-toolkit[ray]")', flush=True)
     for script, args in runs:

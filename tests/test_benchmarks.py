@@ -14,6 +14,7 @@ import numpy as np
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
+import ray_capped_audit  # noqa: E402
 import ray_scale  # noqa: E402
 
 
@@ -31,3 +32,15 @@ def test_ray_scale_measures_the_distributed_artefacts_with_the_local_engine(tmp_
     sha, _, _, distinct, rows, (copies, _, repeats, _) = out["answer"]
     assert rows == 2_000 and 0 < distinct <= rows and sha
     assert repeats == rows - distinct and 0 <= copies <= repeats  # a copy between halves is a repeat too
+
+
+def test_ray_capped_audit_runs_a_capped_sharded_audit_with_the_local_engine(tmp_path):
+    folders = ray_capped_audit.write_sharded(tmp_path, 400, shards=3)
+    assert len(list(folders["real"].iterdir())) == 3
+
+    out = ray_capped_audit.measure(folders, 150, 0, only=("leakage.exact_copies",))
+
+    assert out["engine"] == "local" and out["wall_s"] > 0 and out["driver_peak_mib"] > 0
+    assert out["rows"] == {"real": 400, "synthetic": 400, "holdout": 200}
+    assert out["rows_used"] == {"real": 150, "synthetic": 150, "holdout": 150}
+    assert len(out["result_sha256"]) == 64
