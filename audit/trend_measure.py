@@ -73,6 +73,8 @@ class Baseline:
     matched: int
     tails: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     """column → (low cut-off, high cut-off, quantile level, base tail mass)."""
+    length_tails: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    """text column → the same, for the texts' lengths in words."""
     variances: dict[str, float] = field(default_factory=dict)
     rare: dict[str, list[str]] = field(default_factory=dict)
     rare_shares: list[float] = field(default_factory=list)
@@ -92,6 +94,20 @@ def _numbers(values: pd.Series) -> np.ndarray:
 
 def _texts(values: pd.Series) -> list[str]:
     return values.dropna().astype(str).tolist()
+
+
+def _word_counts(values: pd.Series) -> np.ndarray:
+    """Length in words of each present text (a collapsing text generator loses the shortest and longest first)."""
+    return np.array([len(t.split()) for t in _texts(values)], dtype=float)
+
+
+def _cut_tails(values: np.ndarray, wide: bool) -> tuple[float, float, float, float] | None:
+    """``(low, high, level, base mass)`` at the 5th/95th percentiles (1st/99th unless ``wide``), or ``None``."""
+    for level in (0.05,) if wide else (0.01, 0.05):
+        cut = tail_cutoffs(values, level)
+        if cut is not None:
+            return cut[0], cut[1], level, cut[2]
+    return None
 
 
 def row_vectors(ctx: AuditContext, encoder: RowEncoder, frame: pd.DataFrame, embed_text: bool) -> np.ndarray:
@@ -138,12 +154,9 @@ def build_baseline(ctx: AuditContext, encoder: RowEncoder, matched: int, embed_t
             out.notes.append(f"numeric column {column!r} is constant in the real data: no tails or variance to lose")
             continue
         out.variances[column] = float(np.var(values, ddof=1))
-        levels = (0.05,) if wide else (0.01, 0.05)
-        for level in levels:
-            cut = tail_cutoffs(values, level)
-            if cut is not None:
-                out.tails[column] = (cut[0], cut[1], level, cut[2])
-                break
+        cut = _cut_tails(values, wide)
+        if cut is not None:
+            out.tails[column] = cut
         else:
             out.notes.append(f"numeric column {column!r} has too few distinct values for tails beyond its quantiles")
     for column in ctx.columns_with(Role.CATEGORICAL):
@@ -153,6 +166,12 @@ def build_baseline(ctx: AuditContext, encoder: RowEncoder, matched: int, embed_t
             out.rare[column] = sorted(str(c) for c in rare.index)
             out.rare_shares.extend(float(rare[c]) for c in out.rare[column])
     out.texts = tuple(ctx.data.text)
+    for column in out.texts:
+        cut = _cut_tails(_word_counts(base[column]), wide)
+        if cut is not None:
+            out.length_tails[column] = cut
+        else:
+            out.notes.append(f"text column {column!r} has too few distinct lengths for tails beyond its quantiles")
     base_sample = make_sample(ctx, encoder, base, "base", matched, embed_text)
     out.vectors = base_sample.vectors
     for column in out.texts:
@@ -172,6 +191,8 @@ def measure(ctx: AuditContext, baseline: Baseline, sample: Sample, *, reference:
     out: dict[str, Estimate] = {}
     for column, (low, high, _, _) in baseline.tails.items():
         out[f"tail_mass:{column}"] = tail_mass(_numbers(frame[column]), low, high)
+    for column, (low, high, _, _) in baseline.length_tails.items():
+        out[f"length_tail_mass:{column}"] = tail_mass(_word_counts(frame[column]), low, high)
     for column, variance in baseline.variances.items():
         out[f"variance_ratio:{column}"] = variance_ratio(_numbers(frame[column]), variance)
     if baseline.rare:

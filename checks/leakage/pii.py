@@ -114,7 +114,9 @@ class PiiCheck(Check):
     strings). Each distinct value
     passing a cheap pre-filter (a long digit run, ``@``, an IP-, IBAN- or IPv6-like shape) goes through
     presidio's pattern recognizers: e-mail addresses, phone numbers, Luhn-valid credit-card numbers, IBANs,
-    IP addresses and US social security numbers (findings scoring at least ``min_score``). Person and
+    IP addresses that can name a host (not loopback, unspecified, multicast, link-local or reserved: code's
+    ``127.0.0.1`` and slices such as ``[1::2]``, which match IPv6, are not personal data) and US social
+    security numbers (findings scoring at least ``min_score``). Person and
     location names are scanned only when an English spaCy model is installed.
 
     Coverage: the result records which entity types were scanned and which were not, with the reason and

@@ -7,6 +7,7 @@ public-suffix snapshot, never the network.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import threading
 from collections.abc import Sequence
@@ -32,6 +33,22 @@ MIN_DIGITS = 7
 DIGIT_ENTITIES = frozenset({"PHONE_NUMBER", "CREDIT_CARD", "US_SSN"})
 
 
+def names_a_host(address: str) -> bool:
+    """Whether an IP address found in text could name a machine, hence a person's device.
+
+    Loopback, unspecified, multicast, link-local and reserved addresses name no host: ``127.0.0.1`` and
+    ``0.0.0.0`` are constants of code and configuration, and every IPv6 address in the reserved ``::/8`` —
+    ``::2``, ``1::2``, ``a::b`` — is also Python's slice ``[1::2]`` or a C++/Rust path ``a::b``, which
+    presidio's IPv6 pattern matches. Private addresses are kept (they name a machine on someone's network).
+    A value the standard library cannot parse is kept (presidio validated it).
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("/")[0].split("%")[0])
+    except ValueError:
+        return True
+    return not (ip.is_loopback or ip.is_unspecified or ip.is_multicast or ip.is_link_local or ip.is_reserved)
+
+
 @dataclass(frozen=True)
 class PiiDetector:
     """A presidio ``AnalyzerEngine`` restricted to offline recognizers, and what it can find."""
@@ -43,8 +60,9 @@ class PiiDetector:
     def detect(self, text: str, entities: Sequence[str], min_score: float) -> list[tuple[str, str]]:
         """``(entity type, matched text)`` for every finding in ``text`` scoring at least ``min_score``.
 
-        Overlapping findings keep the most confident one (a card number is not also a phone number), and
-        numbers with fewer than :data:`MIN_DIGITS` digits are dropped (short digit runs are not personal data).
+        Overlapping findings keep the most confident one (a card number is not also a phone number),
+        numbers with fewer than :data:`MIN_DIGITS` digits are dropped (short digit runs are not personal data),
+        and so are IP addresses that name no host (:func:`names_a_host`: ``127.0.0.1``, a slice ``[1::2]``).
         """
         found = self.engine.analyze(text=text, language="en", entities=list(entities), score_threshold=min_score)
         kept: list[Any] = []
@@ -53,6 +71,8 @@ class PiiDetector:
                 continue
             matched = text[r.start : r.end]
             if r.entity_type in DIGIT_ENTITIES and sum(c.isdigit() for c in matched) < MIN_DIGITS:
+                continue
+            if r.entity_type == "IP_ADDRESS" and not names_a_host(matched):
                 continue
             kept.append(r)
         return sorted({(r.entity_type, text[r.start : r.end]) for r in kept})

@@ -153,6 +153,27 @@ def test_text_bigram_loop_fails_and_fresh_text_passes():
     assert {"distinct_2:sentence", "vocabulary_ratio:sentence"} <= {q.name for q in healthy.quantities}
 
 
+def test_text_losing_its_shortest_and_longest_texts_fails():
+    """Fresh real sentences, each generation drawn from a narrower band of lengths (the central 100, 90, 80, 70 %
+    of the lengths in words): no text repeats and the vocabulary barely moves, so only the lengths show the
+    vanishing tails (this passed, no quantity saw it, before text lengths had a tail mass)."""
+    population = bbc_sentences()
+    real, pool = draw_disjoint(population, (3000, 12000), seed=4)
+    words = pool["sentence"].str.split().str.len()
+    generations, used = [], np.zeros(len(pool), dtype=bool)
+    for k, cut in enumerate((0.0, 0.05, 0.1, 0.15)):
+        band = ~used & words.between(words.quantile(cut), words.quantile(1 - cut)).to_numpy()
+        rows = np.random.default_rng(k).choice(np.flatnonzero(band), size=ROWS, replace=False)
+        used[rows] = True
+        generations.append(pool.iloc[rows].reset_index(drop=True))
+    result = trend(real, generations, text=["sentence"], seed=4, audits=False)
+    by_name = {q.name: q for q in result.quantities}
+    lengths = by_name["length_tail_mass:sentence"]
+    assert lengths.test.status == "fail" and result.status == "fail", result.verdict()
+    assert lengths.values[-1] < 0.2 * lengths.reference < lengths.values[0]
+    assert by_name["distinct_2:sentence"].test.status != "fail"  # no repeats: the diversity measures are blind
+
+
 def test_holdout_is_the_reference_and_generation_audits_are_recorded(adult_population):
     real, holdout, *generations = draw_disjoint(adult_population, (1500, 600, 400, 400, 400), seed=5)
     policy = {"only": ["fidelity.marginals", "leakage.exact_copies"]}  # fast audits: the same engine, fewer checks

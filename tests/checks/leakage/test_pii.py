@@ -247,6 +247,41 @@ def test_invented_pii_in_five_percent_of_rows_fails(sentences, with_holdout):
         assert value not in payload
 
 
+def with_code_lines(frame: pd.DataFrame, frac: float, seed: int) -> pd.DataFrame:
+    """Code-like sentences (slices, a local address) in a share ``frac`` of the rows: shapes every code corpus has."""
+    rng = np.random.default_rng(seed)
+    lines = [
+        "Pair them with zip(values[::2], values[1::2]) and keep every third item with items[2::3].",
+        "The server binds to 127.0.0.1 by default and to 0.0.0.0 when exposed, with name = a::b in the template.",
+        "Reverse the rows with table[::-1] and sample with rows[::2] before the test on ::1 and fe80::1.",
+    ]
+    out = frame.copy()
+    rows = rng.choice(len(out), size=round(frac * len(out)), replace=False)
+    out.loc[out.index[rows], "text"] = [f"{out['text'].iloc[r]} {lines[j % len(lines)]}" for j, r in enumerate(rows)]
+    return out
+
+
+@pytest.mark.parametrize("with_holdout", [True, False])
+def test_addresses_that_name_no_host_are_not_personal_data(sentences, with_holdout):
+    """Python slices ([1::2] matches presidio's IPv6 pattern), loopback and unspecified addresses appear in any
+    code corpus, on every side; the synthetic side sharing them with the real side is no replay. (A clean
+    split of stdlib functions failed on 2 'replayed IP addresses', '::2' and '1::2', in 1 seed of 4.)"""
+    real, holdout, synth = text_split(sentences, 31, (2000, 1000, 1000))
+    real, synth = with_code_lines(real, 0.03, 1), with_code_lines(synth, 0.03, 2)
+    result = PiiCheck().run(make_context(real, synth, holdout if with_holdout else None))
+    assert result.status is Status.PASS, result.summary
+    assert result.metric("replayed_pii_values").value == 0
+    assert entity_rows(result)["IP_ADDRESS"]["synthetic_rows"] == 0
+    # an address that can name a host is still personal data, and still found
+    detector = pii_detector()
+    found = detector.detect(
+        "from 81.2.69.142 and 2a00:1450:4001:82a::200e, office 192.168.10.20; a[1::2], 127.0.0.1, ff02::1",
+        ("IP_ADDRESS",),
+        0.4,
+    )
+    assert sorted(v for _, v in found) == ["192.168.10.20", "2a00:1450:4001:82a::200e", "81.2.69.142"]
+
+
 def test_one_entity_type_is_not_diluted_by_another(sentences):
     """E-mails in 30 % of rows on every side; 1 % of synthetic rows add card numbers the real data lacks."""
     real, holdout, synth = text_split(sentences, 31, (6000, 3000, 3000))
