@@ -69,18 +69,56 @@ def total_variation_distance(p: pd.Series, q: pd.Series) -> float:
 def category_distance(base: CategoryCounts, candidate: CategoryCounts) -> tuple[float, float]:
     """``(TVD, null standard deviation)`` of one categorical column from the two sides' category counts.
 
-    The total variation distance of the category shares (missing values left out), and its null SD: each
-    share difference taken as half-normal, ``½·sqrt(1 − 2/π)·sqrt(Σ p(1 − p))·sqrt(1/n + 1/m)`` over the
-    base's shares p. Range [0, 1]; lower is better. A column with values on one side only is at distance 1.
-    The counts come from mergeable states, so an engine may count them per partition.
+    The total variation distance of the category shares (missing values left out), and its null SD under the
+    normal approximation of the share differences (:func:`_tvd_null_sd`, over the base's shares). Range
+    [0, 1]; lower is better. A column with values on one side only is at distance 1. The counts come from
+    mergeable states, so an engine may count them per partition.
     """
     n, m = base.rows - base.missing, candidate.rows - candidate.missing
     if n == 0 or m == 0:
         return (0.0 if n == m else 1.0), 0.0
-    scale = math.sqrt(1.0 / n + 1.0 / m)
     p = base.shares()
-    spread = math.sqrt(float((p * (1 - p)).sum()))
-    return total_variation_distance(p, candidate.shares()), 0.5 * _HALF_NORMAL_SD * spread * scale
+    return total_variation_distance(p, candidate.shares()), _tvd_null_sd(p.to_numpy(dtype=float), n, m)
+
+
+_EXACT_PAIRS = 256
+"""Categories (the most frequent) whose pairwise covariances in :func:`_tvd_null_sd` are computed exactly."""
+
+
+def _tvd_null_sd(shares: np.ndarray, n: int, m: int) -> float:
+    """Null standard deviation of the TVD between samples of ``n`` and ``m`` rows drawn from ``shares``.
+
+    The share differences D are taken as normal with covariance ``s²·(diag(p) − ppᵀ)``, ``s² = 1/n + 1/m``;
+    TVD = ½·Σ|D_k|, whose variance sums ``Var|D_k| = σ_k²·(1 − 2/π)`` and, for every pair, the covariance of
+    two absolute normals ``σ_j·σ_k·(2/π)·(sqrt(1 − ρ²) + ρ·arcsin ρ − 1)`` with
+    ``ρ = −sqrt(p_j·p_k / ((1 − p_j)(1 − p_k)))``. The differences sum to zero, so they are not independent:
+    treating them as independent (each one half-normal alone) understated the SD by √2 for a binary column,
+    where TVD is one |D| exactly. Pairs among the most frequent categories are computed exactly, the others
+    by ``ρ²/2`` for the bracket (|ρ| is small there), so the cost is O(K). Against multinomial simulation it is
+    within 2 % for 2 to 40 categories; with many sparse categories (expected counts near 1) it is up to ~13 %
+    small (800 Zipf categories at 300 rows a side: 0.0242 vs 0.0257; one 90 % category beside 300 rare
+    ones at 1,000 rows: 0.0060 vs 0.0069), and with expected counts well below 1 it errs large.
+    """
+    p = shares[shares > 0]
+    if len(p) < 2:
+        return 0.0
+    s2 = 1.0 / n + 1.0 / m
+    q = np.clip(1.0 - p, 1e-300, None)
+    sd = np.sqrt(p * q)  # σ_k / s
+    variance = float((sd**2).sum()) * _HALF_NORMAL_SD**2
+    # Pairs with at least one category outside the top: the bracket by ρ²/2, summed in O(K).
+    a = p * np.sqrt(p / q)  # (σ_k / s)·sqrt(p_k / (1 − p_k))
+    top = np.argsort(-p, kind="stable")[:_EXACT_PAIRS]
+    a_top = a[top]
+    approximate = (a.sum() ** 2 - (a**2).sum()) - (a_top.sum() ** 2 - (a_top**2).sum())
+    variance += float(approximate) / math.pi
+    # Pairs among the top categories: exactly.
+    c = np.sqrt(p[top] / q[top])
+    rho = np.clip(-np.outer(c, c), -1.0, 1.0)
+    bracket = np.sqrt(1.0 - rho**2) + rho * np.arcsin(rho) - 1.0
+    np.fill_diagonal(bracket, 0.0)
+    variance += float((np.outer(sd[top], sd[top]) * bracket).sum()) * 2.0 / math.pi
+    return 0.5 * math.sqrt(max(variance, 0.0) * s2)
 
 
 def column_distance(base: pd.Series, candidate: pd.Series, role: Role) -> tuple[float, float, str]:

@@ -7,9 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from synthaudit.checks.fidelity.marginals import MarginalDistributionCheck
+from synthaudit.data.roles import Role
+from synthaudit.reports.overview import implicated
 from synthaudit.result import Status
 from synthaudit.stats.distances import ks_statistic, total_variation_distance
-from tests.conftest import drop_missing, make_context, set_constant, shift_marginal
+from tests.conftest import draw_disjoint, drop_missing, make_context, set_constant, shift_marginal
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -69,6 +71,56 @@ def test_marginals_figures_are_specs(adult_split):
     assert {f.kind for f in result.figures} <= {"histogram", "bars"}
 
 
+def _cities_and_regions(rows: int, seed: int) -> pd.DataFrame:
+    """A region column (five categories) beside an 800-value city column (Zipf shares), which two clean
+    1,000-row samples put at TVD ≈ 0.27 from each other, and a numeric column."""
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, 801) ** 1.1
+    return pd.DataFrame(
+        {
+            "region": rng.choice(["north", "south", "east", "west", "centre"], rows, p=[0.3, 0.25, 0.2, 0.15, 0.1]),
+            "city": rng.choice([f"city_{i:04d}" for i in range(800)], rows, p=weights / weights.sum()),
+            "age": rng.normal(42, 14, rows).round(),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_marginals_high_cardinality_column_does_not_hide_a_merged_category(seed):
+    real, holdout, synth = draw_disjoint(_cities_and_regions(3000, seed), (1000, 1000, 1000), seed)
+    clean = MarginalDistributionCheck().run(make_context(real, synth, holdout, seed=seed))
+    assert clean.status is not Status.FAIL, clean.summary
+    merged = synth.copy()
+    merged.loc[merged["region"] == "south", "region"] = "north"  # a quarter of the rows in the wrong category
+    result = MarginalDistributionCheck().run(make_context(real, merged, holdout, seed=seed))
+    # Clean city samples are as far apart (reference TVD ≈ 0.27) as the merged region from the real one (≈ 0.25):
+    # against the worst reference column the merge passed. Each column against its own reference, it fails.
+    rows = {row["column"]: row for row in result.tables[0].rows}
+    assert rows["city"]["reference_distance"] > 0.2 and rows["region"]["reference_distance"] < 0.1
+    assert result.status is Status.FAIL, result.summary
+    metric = result.metric("worst_column_distance")
+    assert "region" in metric.description and "'region'" in result.summary
+    assert metric.value == pytest.approx(rows["region"]["distance"])
+    assert metric.reference_value == pytest.approx(rows["region"]["reference_distance"])
+    # Each row carries its own fail threshold: the report singles out the merged region, not the clean city.
+    assert rows["region"]["distance"] > rows["region"]["threshold"] and rows["city"]["threshold"] > 0.3
+    assert implicated(result, list(real.columns)) == {"region": "fail"}
+
+
+def test_marginals_column_at_distance_one_on_both_sides_does_not_disable_the_gate():
+    real, holdout, synth = draw_disjoint(_cities_and_regions(90, 3), (30, 30, 30), 3)
+    real, holdout, synth = (
+        frame.assign(code=[f"{label}{i}" for i in range(len(frame))])  # unique on each side: TVD 1 on both
+        for label, frame in (("r", real), ("h", holdout), ("s", synth))
+    )
+    shifted = synth.assign(age=synth["age"] + 60)  # every synthetic age beyond every real one: KS 1
+    result = MarginalDistributionCheck().run(
+        make_context(real, shifted, holdout, seed=3, roles={"code": Role.CATEGORICAL})
+    )
+    assert result.status is Status.FAIL, result.summary
+    assert "age" in result.metric("worst_column_distance").description
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50), st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=50))
 def test_ks_statistic_properties(a, b):
@@ -94,6 +146,28 @@ def test_tvd_properties():
     assert total_variation_distance(p, p) == 0.0
     assert total_variation_distance(p, q) == 1.0
     assert total_variation_distance(p, pd.Series({"a": 1.0})) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(
+    ("shares", "rows"),
+    [([0.5, 0.5], 1000), ([0.9, 0.1], 500), ([0.49, 0.48, 0.03], 1000), ([0.3, 0.25, 0.2, 0.15, 0.1], 400)],
+)
+def test_tvd_null_sd_matches_multinomial_simulation(shares, rows):
+    """The share differences sum to zero: taken as independent half-normals, a binary column's SD was √2 small."""
+    from synthaudit.stats.distances import category_distance
+    from synthaudit.stats.states import CategoryCounts
+
+    shares = np.array(shares)
+    labels = [f"v{i}" for i in range(len(shares))]
+    base = CategoryCounts().update(pd.Series(np.repeat(labels, np.round(shares * rows).astype(int))))
+    _, null_sd = category_distance(base, base)
+    rng = np.random.default_rng(0)
+    draws = rng.multinomial(rows, shares, size=(2, 20000)) / rows
+    simulated = (0.5 * np.abs(draws[0] - draws[1]).sum(axis=1)).std()
+    assert null_sd == pytest.approx(simulated, rel=0.04)
+    if len(shares) == 2:  # TVD is one |difference| exactly: the half-normal SD
+        exact = np.sqrt((1 - 2 / np.pi) * shares[0] * shares[1] * 2 / rows)
+        assert null_sd == pytest.approx(exact, rel=1e-9)
 
 
 # ------------------------------------------------------------------ text columns (length and vocabulary)
