@@ -276,8 +276,10 @@ def test_capped_shards_are_taken_on_the_workers_into_the_local_capped_table(
 
 
 def test_capped_sharded_audit(ray_cluster: None, sharded: dict[str, Path]) -> None:
+    """Only the reading differs from ``test_sharded_input``: checks over every column and row suffice."""
+    checks = ["fidelity.marginals", "leakage.exact_copies", "leakage.dcr", "diversity.duplicates"]
     result = _assert_parity(
-        real=sharded["real"], synth=sharded["synth"], holdout=sharded["holdout"], target="income", max_rows=300
+        real=sharded["real"], synth=sharded["synth"], holdout=sharded["holdout"], max_rows=300, only=checks
     )
     assert result["inputs"]["real"]["rows"] == 900 and result["inputs"]["real"]["rows_used"] == 300
 
