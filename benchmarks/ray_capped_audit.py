@@ -69,7 +69,7 @@ def _child(folders: dict[str, str], max_rows: int, workers: int, only: list[str]
             target="income",
             sensitive=["sex", "race"],
             max_rows=max_rows,
-            only=only or None,
+            only=tuple(only),
             **engine,
         )
     wall = time.perf_counter() - started
@@ -100,9 +100,9 @@ def measure(folders: dict[str, Path], max_rows: int, workers: int, only: tuple[s
     """
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     argv = [sys.executable, __file__, "--child", json.dumps({k: str(v) for k, v in folders.items()}), str(max_rows)]
-    out = subprocess.run(
-        [*argv, str(workers), json.dumps(list(only))], check=True, capture_output=True, text=True, env=env
-    )
+    out = subprocess.run([*argv, str(workers), json.dumps(list(only))], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"the audit with engine setting {workers} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
