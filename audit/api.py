@@ -69,12 +69,12 @@ def _library_versions() -> dict[str, str]:
     return versions
 
 
-def _input_record(table: LoadedTable, original_rows: int) -> dict[str, Any]:
+def _input_record(table: LoadedTable) -> dict[str, Any]:
     return {
         "source": table.source,
         "format": table.format,
         "sha256": table.sha256,
-        "rows": original_rows,
+        "rows": table.n_rows,  # every row of the input, also when --max-rows kept fewer
         "rows_used": len(table.frame),
         "columns": table.n_columns,
     }
@@ -164,7 +164,7 @@ def _load_eval_sets(
             unique, number = f"{name} #{number}", number + 1
         table = load(source, label="eval set", encoding=encoding)
         loaded[unique] = table
-        inputs[f"eval set {unique}"] = _input_record(table, table.n_rows)
+        inputs[f"eval set {unique}"] = _input_record(table)
     return loaded
 
 
@@ -289,7 +289,7 @@ def audit(
                 source, label=label, encoding=encoding, max_rows=resolved_policy.max_rows, seed=resolved_policy.seed
             )
             loaded[label] = capped
-            inputs[label] = _input_record(capped, capped.n_rows)
+            inputs[label] = _input_record(capped)
         loaded_eval = _load_eval_sets(eval_sets, encoding, inputs, runner.load_table)
         timings["load_seconds"] = time.perf_counter() - tick
 

@@ -165,7 +165,7 @@ def read_capped(
     positions = cap_positions(total, max_rows, seed, label)
     if positions is None:  # the cap keeps every row: the whole table, as without one
         tables = _get(ray, shards)
-        return cap_rows(loading.stack_shards(tables, files, label, shown), max_rows, seed)
+        return loading.stack_shards(tables, files, label, shown)
     starts = np.concatenate([[0], np.cumsum(rows)])
     cuts = np.searchsorted(positions, starts)
     take = ray.remote(num_cpus=1)(_take)
