@@ -323,6 +323,7 @@ def audit(
             progress=on_event,
             embedding=embedding,
             engine=runner,
+            whole_inputs={label: table.whole for label, table in loaded.items() if table.whole is not None},
         )
 
         tick = time.perf_counter()

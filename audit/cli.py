@@ -131,7 +131,12 @@ def check_command(
     ] = None,
     columns: Annotated[str | None, typer.Option(help="Restrict the audit to these comma-separated columns.")] = None,
     max_rows: Annotated[
-        int | None, typer.Option(help="Seeded row cap per input file, for quick runs (recorded).", min=1)
+        int | None,
+        typer.Option(
+            help="Seeded row cap per input, for quick runs or large inputs (recorded); exact copies and "
+            "duplicates are still counted over every row.",
+            min=1,
+        ),
     ] = None,
     only: Annotated[list[str] | None, typer.Option(help="Run only this check or suite (repeatable).")] = None,
     skip: Annotated[list[str] | None, typer.Option(help="Do not run this check or suite (repeatable).")] = None,

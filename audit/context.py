@@ -20,24 +20,23 @@ import logging
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from synthaudit.artefacts.coding import ColumnCoding
-from synthaudit.artefacts.fingerprints import row_fingerprints
 from synthaudit.artefacts.minhash import TextSignatures
 from synthaudit.data.alignment import AlignedData
 from synthaudit.data.roles import Role
+from synthaudit.data.whole_input import WholeInput
 from synthaudit.embeddings import EmbeddingOptions, TextEmbedder
 from synthaudit.encoding import RowEncoder
 from synthaudit.engine import Engine, NeighbourSearch
-from synthaudit.engine.joins import RowMatches
 from synthaudit.engine.local import LocalEngine
-from synthaudit.engine.states import FrameFingerprints, FrameValueCounts
 
+from .context_rows import RowArtefacts  # relative: mypy sees the class
 from .context_text import EMBEDDING_SAMPLE_ROWS, TEXT_COMPONENTS, TextArtefacts  # relative: mypy sees the class
 
 __all__ = ["EMBEDDING_SAMPLE_ROWS", "TEXT_COMPONENTS", "AuditContext", "Pair"]
@@ -62,7 +61,7 @@ class Pair:
     candidate_key: str
 
 
-class AuditContext(TextArtefacts):
+class AuditContext(TextArtefacts, RowArtefacts):
     """Shared, lazily computed state of one audit run."""
 
     def __init__(
@@ -74,8 +73,11 @@ class AuditContext(TextArtefacts):
         progress: ProgressCallback | None = None,
         embedding: EmbeddingOptions | None = None,
         engine: Engine | None = None,
+        whole_inputs: dict[str, WholeInput] | None = None,
     ) -> None:
         self.data = data
+        self.whole_inputs: dict[str, WholeInput] = dict(whole_inputs or {})
+        """Inputs capped by ``--max-rows``, by frame key: where every row can be read again (exact joins)."""
         self.engine: Engine = engine if engine is not None else LocalEngine()
         """Where embeddings, nearest-neighbour searches and mergeable counts are computed (same numbers)."""
         self.seed = int(seed)
@@ -254,57 +256,6 @@ class AuditContext(TextArtefacts):
                 self._emit("artefact", {"what": "neighbour_index", "frame": key})
                 self._indexes[key] = self.engine.nearest(self.distance_vectors(key))
         return self._indexes[key]
-
-    def row_fingerprint_counts(self, key: str, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Distinct row fingerprints of frame ``key`` on ``columns`` (ascending) and how many rows carry each.
-
-        A mergeable count (:class:`synthaudit.engine.states.FrameFingerprints`), computed per row block by the
-        engine; exact copies are the fingerprints two frames share. Computed once per frame and columns.
-        """
-        cols = tuple(columns)
-        return self.shared(
-            f"context.fingerprint_counts.{key}.{cols!r}",
-            lambda: self.engine.counts(self.frame(key), partial(FrameFingerprints, cols, dict(self.roles))),
-        )
-
-    def row_fingerprints(self, key: str, columns: Sequence[str]) -> np.ndarray:
-        """One 64-bit fingerprint per row of frame ``key`` on ``columns``, in row order, computed once.
-
-        Equal normalised rows get equal fingerprints (:func:`synthaudit.artefacts.fingerprints.row_fingerprints`:
-        trimmed strings, canonical numbers, missing equal); computed by the engine block by block.
-        """
-        cols = tuple(columns)
-        key_of = partial(row_fingerprints, columns=cols, roles=dict(self.roles))
-        return self.shared(
-            f"context.row_fingerprints.{key}.{cols!r}", lambda: self.engine.row_keys(self.frame(key), key_of)
-        )
-
-    def rows_found_in(self, key: str, other: str, columns: Sequence[str], cap: int) -> RowMatches:
-        """The rows of frame ``key`` whose normalised row (on ``columns``) occurs in frame ``other``.
-
-        A hash-partitioned join on row fingerprints run by the engine: the count and the lowest ``cap`` row
-        positions (evidence), never the sets. Exact copies of ``other`` in ``key``.
-        """
-        cols = tuple(columns)
-        return self.shared(
-            f"context.rows_found_in.{key}.{other}.{cols!r}.{cap}",
-            lambda: self.engine.semi_join(self.row_fingerprints(key, cols), self.row_fingerprints(other, cols), cap),
-        )
-
-    def repeated_rows(self, key: str, columns: Sequence[str], cap: int) -> RowMatches:
-        """The rows of frame ``key`` that repeat an earlier row (on ``columns``): count and the lowest ``cap``."""
-        cols = tuple(columns)
-        return self.shared(
-            f"context.repeated_rows.{key}.{cols!r}.{cap}",
-            lambda: self.engine.repeats(self.row_fingerprints(key, cols), cap),
-        )
-
-    def value_counts(self, key: str, column: str) -> pd.Series:
-        """How often each value of ``column`` occurs in frame ``key`` (missing left out), sorted by value."""
-        return self.shared(
-            f"context.value_counts.{key}.{column}",
-            lambda: self.engine.counts(self.frame(key), partial(FrameValueCounts, column)),
-        )
 
     def coded_frames(
         self, columns: Sequence[str], bins: int, max_categories: int, max_rows: int

@@ -7,7 +7,7 @@ import pandas as pd
 
 from synthaudit.data.roles import Role
 
-__all__ = ["row_fingerprints"]
+__all__ = ["input_row_fingerprints", "row_fingerprints"]
 
 _MANTISSA_SCALE = float(2**30)
 """Numbers are canonical to about 9 significant digits (30 bits of mantissa)."""
@@ -42,3 +42,16 @@ def row_fingerprints(frame: pd.DataFrame, columns: tuple[str, ...], roles: dict[
     """
     canonical = pd.DataFrame({c: _canonical_column(frame[c], roles[c]) for c in columns}, index=frame.index)
     return pd.util.hash_pandas_object(canonical, index=False).to_numpy()
+
+
+def input_row_fingerprints(block: pd.DataFrame, columns: tuple[str, ...], roles: dict[str, Role]) -> np.ndarray:
+    """:func:`row_fingerprints` of a block of an input as read (before alignment).
+
+    Each column is first coerced to its role exactly as the aligned table's is
+    (:func:`synthaudit.data.coercion._coerce`, a value-by-value conversion), so a row gets the fingerprint it
+    has in the aligned table.
+    """
+    from synthaudit.data.coercion import _coerce  # data → artefacts is the usual direction; this is the exception
+
+    typed = pd.DataFrame({c: _coerce(block[c], roles[c])[0] for c in columns}, index=block.index)
+    return row_fingerprints(typed, columns, roles)

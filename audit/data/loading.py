@@ -39,6 +39,7 @@ from synthaudit.data.source_file import (
     _table_to_pandas,
 )
 from synthaudit.data.text_readers import _DELIMITERS, _read_csv, _read_json
+from synthaudit.data.whole_input import WholeInput
 from synthaudit.errors import InputError
 
 __all__ = ["SUPPORTED_FORMATS", "LoadedTable", "frame_sha256", "load_table"]
@@ -71,6 +72,9 @@ class LoadedTable:
     chat_roles : tuple of str
         For a chat file (JSON records with a ``messages`` list, see :mod:`synthaudit.data.chat`), the role
         columns made from its messages; empty otherwise.
+    whole : WholeInput or None
+        For a table capped by ``--max-rows``, where every row of the input can be read again block by block
+        (:mod:`synthaudit.data.whole_input`); ``None`` when ``frame`` holds every row.
     """
 
     frame: pd.DataFrame
@@ -81,6 +85,7 @@ class LoadedTable:
     n_rows: int
     n_columns: int
     chat_roles: tuple[str, ...] = ()
+    whole: WholeInput | None = None
 
 
 def load_table(source: str | os.PathLike[str] | pd.DataFrame, *, label: str, encoding: str = "utf-8") -> LoadedTable:

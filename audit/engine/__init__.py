@@ -9,7 +9,8 @@ an exact merge:
 - ``counts``: a mergeable state (:mod:`synthaudit.engine.states`) folded over row blocks of a frame;
 - ``row_keys``, ``semi_join``, ``repeats``: 64-bit keys per row (row fingerprints) computed block by block,
   and the two hash-partitioned joins on them (:mod:`synthaudit.engine.joins`): the rows of one table whose
-  key another holds (exact copies), and the rows repeating an earlier row's key (duplicates);
+  key another holds (exact copies), and the rows repeating an earlier row's key (duplicates) — on a frame's
+  keys, or on every row of a capped input, read block by block where the engine runs;
 
 and reads inputs with ``load_table``. :class:`~synthaudit.engine.local.LocalEngine` (the default) does all of
 it in-process, exactly as the context always did; :class:`~synthaudit.engine.ray_engine.RayEngine` runs it on
@@ -29,7 +30,7 @@ from synthaudit.data.loading import LoadedTable
 from synthaudit.embeddings import TextEmbedder
 from synthaudit.errors import InputError
 
-from .joins import RowMatches  # relative: mypy sees the type (the package maps to audit/)
+from .joins import KeyTable, RowMatches  # relative: mypy sees the type (the package maps to audit/)
 from .states import MergeableState  # relative: mypy sees the type (the package maps to audit/)
 
 __all__ = ["ENGINES", "RAY_INSTALL_HINT", "Engine", "NeighbourSearch", "open_engine"]
@@ -93,11 +94,15 @@ class Engine(Protocol):
         """
         ...
 
-    def semi_join(self, left: np.ndarray, right: np.ndarray, cap: int) -> RowMatches:
-        """The rows of ``left`` (keys per row) whose key occurs in ``right``: count and the lowest ``cap``."""
+    def semi_join(self, left: KeyTable, right: KeyTable, cap: int) -> RowMatches:
+        """The rows of ``left`` (keys per row) whose key occurs in ``right``: count and the lowest ``cap``.
+
+        A key table is an array in hand or :class:`~synthaudit.engine.joins.InputKeys`, the keys of a whole
+        input computed from its blocks where the engine reads them (never gathered on a Ray driver).
+        """
         ...
 
-    def repeats(self, keys: np.ndarray, cap: int) -> RowMatches:
+    def repeats(self, keys: KeyTable, cap: int) -> RowMatches:
         """The rows whose key occurs at an earlier row (``1 − distinct / n`` of them): count, lowest ``cap``."""
         ...
 

@@ -18,15 +18,49 @@ lowest row numbers do not depend on the order partitions finish in.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["KeyPart", "RowMatches", "merge_matches", "partition_keys", "repeats_part", "semi_join_part"]
+from synthaudit.data.whole_input import WholeInput
+
+__all__ = [
+    "InputKeys",
+    "KeyPart",
+    "KeyTable",
+    "PartAnswer",
+    "RowMatches",
+    "merge_matches",
+    "partition_keys",
+    "repeats_part",
+    "semi_join_part",
+    "shifted",
+]
 
 KeyPart = tuple[np.ndarray, np.ndarray]
 """One partition of one block: ``(keys, row numbers in the whole table)``, both 1-D, same length."""
+
+
+@dataclass(frozen=True)
+class InputKeys:
+    """The keys of every row of a whole input, computed where its blocks are read: ``key_of(whole.block(i))``.
+
+    ``key_of`` must give each row a key that depends on that row alone (so blocks do not matter) and be
+    picklable (a module-level function or a ``functools.partial`` of one): the Ray engine runs it in tasks.
+    """
+
+    whole: WholeInput
+    key_of: Callable[[pd.DataFrame], np.ndarray]
+
+    def keys_of_block(self, i: int) -> np.ndarray:
+        """The uint64 keys of block ``i``'s rows, in row order."""
+        return np.asarray(self.key_of(self.whole.block(i)), dtype=np.uint64)
+
+
+KeyTable = np.ndarray | InputKeys
+"""The keys of a table's rows: in hand (one uint64 per row, in row order), or computed block by block."""
 
 
 @dataclass(frozen=True)
@@ -35,12 +69,14 @@ class RowMatches:
 
     ``count`` of the table's ``rows`` matched; ``first`` holds the lowest matched row numbers (positions,
     0-based, ascending), at most the cap asked for — evidence, never the whole set. ``share`` is
-    ``count / rows`` (0 for an empty table).
+    ``count / rows`` (0 for an empty table). For repeats, ``groups`` counts the distinct keys that repeat,
+    so ``count + groups`` rows hold a key some other row holds too (0 for a semi-join).
     """
 
     count: int
     rows: int
     first: np.ndarray
+    groups: int = 0
 
     @property
     def share(self) -> float:
@@ -63,6 +99,11 @@ def partition_keys(keys: np.ndarray, offset: int, parts: int) -> list[KeyPart]:
     return [(values[order[a:b]], rows[order[a:b]]) for a, b in itertools.pairwise(edges)]
 
 
+def shifted(pieces: Sequence[KeyPart], offsets: Sequence[int]) -> list[KeyPart]:
+    """``pieces`` (row numbers within their blocks) with block ``i``'s row numbers moved up by ``offsets[i]``."""
+    return [(keys, rows + np.int64(offset)) for (keys, rows), offset in zip(pieces, offsets, strict=True)]
+
+
 def _stack(pieces: Sequence[KeyPart]) -> KeyPart:
     if not pieces:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
@@ -73,27 +114,36 @@ def _lowest(rows: np.ndarray, cap: int) -> np.ndarray:
     return np.sort(rows)[:cap]
 
 
-def semi_join_part(left: Sequence[KeyPart], right: Sequence[KeyPart], cap: int) -> tuple[int, np.ndarray]:
+PartAnswer = tuple[int, np.ndarray, int]
+"""One partition's answer: ``(count, lowest row numbers, repeating keys)``."""
+
+
+def semi_join_part(left: Sequence[KeyPart], right: Sequence[KeyPart], cap: int) -> PartAnswer:
     """Of one partition: how many left rows have a key among the right rows, and the lowest ``cap`` of them."""
     left_keys, left_rows = _stack(left)
     right_keys, _ = _stack(right)
     found = left_rows[np.isin(left_keys, right_keys)]
-    return len(found), _lowest(found, cap)
+    return len(found), _lowest(found, cap), 0
 
 
-def repeats_part(pieces: Sequence[KeyPart], cap: int) -> tuple[int, np.ndarray]:
-    """Of one partition: how many rows repeat the key of an earlier row, and the lowest ``cap`` of them."""
+def repeats_part(pieces: Sequence[KeyPart], cap: int) -> PartAnswer:
+    """Of one partition: how many rows repeat an earlier row's key, the lowest ``cap`` of them, and how many keys.
+
+    The third number counts the distinct keys that repeat (the runs of equal keys longer than one).
+    """
     keys, rows = _stack(pieces)
     order = np.lexsort((rows, keys))  # by key, then row number: the first row of each key comes first
     ordered = keys[order]
     later = np.zeros(len(ordered), dtype=bool)
     later[1:] = ordered[1:] == ordered[:-1]
     found = rows[order][later]
-    return len(found), _lowest(found, cap)
+    groups = int(np.count_nonzero(later[1:] & ~later[:-1])) if len(later) > 1 else 0  # runs of repeats
+    return len(found), _lowest(found, cap), groups
 
 
-def merge_matches(answers: Sequence[tuple[int, np.ndarray]], rows: int, cap: int) -> RowMatches:
+def merge_matches(answers: Sequence[PartAnswer], rows: int, cap: int) -> RowMatches:
     """The partitions' answers added up: total count, the lowest ``cap`` row numbers over all of them."""
     firsts = [a[1] for a in answers if len(a[1])]
     first = _lowest(np.concatenate(firsts), cap) if firsts else np.zeros(0, dtype=np.int64)
-    return RowMatches(count=int(sum(a[0] for a in answers)), rows=rows, first=first.astype(np.int64))
+    count, groups = int(sum(a[0] for a in answers)), int(sum(a[2] for a in answers))
+    return RowMatches(count=count, rows=rows, first=first.astype(np.int64), groups=groups)

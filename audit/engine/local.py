@@ -13,7 +13,15 @@ from synthaudit.data.row_cap import cap_rows
 from synthaudit.embeddings import TextEmbedder
 from synthaudit.neighbours import ExactNeighbourIndex
 
-from .joins import RowMatches, merge_matches, partition_keys, repeats_part, semi_join_part  # relative
+from .joins import (  # relative: mypy sees the types (the package maps to audit/)
+    InputKeys,
+    KeyTable,
+    RowMatches,
+    merge_matches,
+    partition_keys,
+    repeats_part,
+    semi_join_part,
+)
 from .states import MergeableState, fold  # relative: mypy sees the type (the package maps to audit/)
 
 __all__ = ["BLOCK_ROWS", "LocalEngine", "row_blocks"]
@@ -29,6 +37,14 @@ def row_blocks(frame: pd.DataFrame, rows: int = BLOCK_ROWS) -> list[pd.DataFrame
     return [frame.iloc[start : start + rows] for start in range(0, max(len(frame), 1), rows)]
 
 
+def _keys(table: KeyTable) -> np.ndarray:
+    """A key table in hand: a whole input's keys computed block after block (8 bytes per row are kept)."""
+    if not isinstance(table, InputKeys):
+        return np.asarray(table, dtype=np.uint64)
+    blocks = [table.keys_of_block(i) for i in range(table.whole.blocks)]
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.uint64)
+
+
 class LocalEngine:
     """In-process engine (the default): the single-file loader, one embedder, one faiss index per frame."""
 
@@ -38,7 +54,8 @@ class LocalEngine:
         self, source: Any, *, label: str, encoding: str, max_rows: int | None = None, seed: int = 0
     ) -> LoadedTable:
         """:func:`synthaudit.data.loading.load_table` (shards of a directory or glob read one by one), then capped."""
-        return cap_rows(load_table(source, label=label, encoding=encoding), max_rows, seed)
+        table = load_table(source, label=label, encoding=encoding)
+        return cap_rows(table, max_rows, seed, source=source, encoding=encoding)
 
     def embed_texts(
         self, texts: Sequence[str], embedder: TextEmbedder, progress: Callable[[int, int], None] | None = None
@@ -58,14 +75,16 @@ class LocalEngine:
         """``key_of(frame)``: the whole frame is one block here."""
         return np.asarray(key_of(frame), dtype=np.uint64)
 
-    def semi_join(self, left: np.ndarray, right: np.ndarray, cap: int) -> RowMatches:
+    def semi_join(self, left: KeyTable, right: KeyTable, cap: int) -> RowMatches:
         """One partition: ``left``'s rows whose key is in ``right`` (a sorted-set lookup)."""
-        answer = semi_join_part(partition_keys(left, 0, 1), partition_keys(right, 0, 1), cap)
-        return merge_matches([answer], len(left), cap)
+        left_keys, right_keys = _keys(left), _keys(right)
+        answer = semi_join_part(partition_keys(left_keys, 0, 1), partition_keys(right_keys, 0, 1), cap)
+        return merge_matches([answer], len(left_keys), cap)
 
-    def repeats(self, keys: np.ndarray, cap: int) -> RowMatches:
+    def repeats(self, keys: KeyTable, cap: int) -> RowMatches:
         """One partition: rows repeating an earlier row's key (one sort)."""
-        return merge_matches([repeats_part(partition_keys(keys, 0, 1), cap)], len(keys), cap)
+        values = _keys(keys)
+        return merge_matches([repeats_part(partition_keys(values, 0, 1), cap)], len(values), cap)
 
     def describe(self) -> dict[str, Any]:
         """``{"name": "local"}``."""

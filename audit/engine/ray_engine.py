@@ -13,7 +13,9 @@ What runs on the cluster (every number identical to the local engine's):
 - **row keys and joins on them** (exact copies, duplicates): row fingerprints computed per row block in Ray
   tasks; for a join, map tasks split each block of keys into partitions by ``key mod partitions`` and one
   reduce task per partition answers it (:mod:`synthaudit.engine.joins`) — a hash-partitioned shuffle: the
-  driver gets counts and the lowest row numbers as evidence, never a key set.
+  driver gets counts and the lowest row numbers as evidence, never a key set. For an input capped by
+  ``--max-rows``, the joins over *every* row read each shard in its map task and fingerprint it there: the
+  whole input's rows and keys never reach the driver.
 
 Everything else (alignment, encodings, the checks themselves, model fitting) runs on the driver over pandas
 frames; ``docs/scale-out.md`` says what that means for size.
@@ -35,17 +37,22 @@ import pandas as pd
 from synthaudit.data.loading import LoadedTable
 from synthaudit.embeddings import EmbeddingOptions, TextEmbedder
 from synthaudit.engine.local import BLOCK_ROWS, row_blocks
+from synthaudit.engine.ray_io import _get
 from synthaudit.engine.sharding import exact_squared, merge_topk, shard_bounds
 from synthaudit.errors import InputError
 from synthaudit.neighbours import ExactNeighbourIndex, search_arguments
 
 from .joins import (  # relative: mypy sees the types (the package maps to audit/)
+    InputKeys,
     KeyPart,
+    KeyTable,
+    PartAnswer,
     RowMatches,
     merge_matches,
     partition_keys,
     repeats_part,
     semi_join_part,
+    shifted,
 )
 from .states import MergeableState, merge_pairwise  # relative: mypy sees the type (the package maps to audit/)
 
@@ -157,20 +164,45 @@ def _keys_of_block(key_of: Callable[[pd.DataFrame], np.ndarray], block: pd.DataF
     return np.asarray(key_of(block), dtype=np.uint64)
 
 
-def _partition(keys: np.ndarray, offset: int, parts: int) -> tuple[KeyPart, ...] | KeyPart:
-    """A map task: one block of keys split into ``parts`` partitions (one return value each)."""
-    pieces = partition_keys(keys, offset, parts)
-    return tuple(pieces) if parts > 1 else pieces[0]
+def _partition(source: Any, parts: int) -> tuple[Any, ...]:
+    """A map task: one block's keys split into ``parts`` partitions, then the block's row count.
+
+    ``source`` is the block's keys, or ``(key_of, frame block)``, or ``(InputKeys, block number)`` — a shard the
+    task reads itself. Row numbers in the pieces are within the block; reduce tasks shift them.
+    """
+    if isinstance(source, np.ndarray):
+        keys = source
+    elif isinstance(source[0], InputKeys):
+        keys = source[0].keys_of_block(source[1])
+    else:
+        keys = np.asarray(source[0](source[1]), dtype=np.uint64)
+    return (*partition_keys(keys, 0, parts), len(keys))
 
 
-def _semi_join_reduce(cap: int, left_blocks: int, *pieces: KeyPart) -> tuple[int, np.ndarray]:
-    """A reduce task: one partition's left pieces (the first ``left_blocks``) joined with its right pieces."""
-    return semi_join_part(pieces[:left_blocks], pieces[left_blocks:], cap)
+def _semi_join_reduce(cap: int, left_offsets: tuple[int, ...], *pieces: KeyPart) -> PartAnswer:
+    """A reduce task: one partition's left pieces (one per left block, first) joined with its right pieces."""
+    left = shifted(pieces[: len(left_offsets)], left_offsets)
+    return semi_join_part(left, pieces[len(left_offsets) :], cap)
 
 
-def _repeats_reduce(cap: int, *pieces: KeyPart) -> tuple[int, np.ndarray]:
-    """A reduce task: the repeated keys of one partition."""
-    return repeats_part(pieces, cap)
+def _repeats_reduce(cap: int, offsets: tuple[int, ...], *pieces: KeyPart) -> PartAnswer:
+    """A reduce task: the repeated keys of one partition (row numbers shifted to the whole table's)."""
+    return repeats_part(shifted(pieces, offsets), cap)
+
+
+def _offsets(rows: Sequence[int]) -> tuple[int, ...]:
+    """Each block's first row number in its table, from the blocks' row counts."""
+    return tuple(int(o) for o in np.cumsum([0, *rows[:-1]])) if rows else ()
+
+
+def _map_sources(table: KeyTable) -> list[Any]:
+    """What each map task of a key table gets: key slices, frame blocks with the key function, or shard numbers."""
+    if not isinstance(table, InputKeys):
+        keys = np.asarray(table, dtype=np.uint64)
+        return [keys[start : start + KEY_BLOCK] for start in range(0, len(keys), KEY_BLOCK)]
+    if table.whole.frame is not None:  # the caller's frame is on the driver already: ship blocks, not all of it
+        return [(table.key_of, table.whole.block(i)) for i in range(table.whole.blocks)]
+    return [(table, i) for i in range(table.whole.blocks)]
 
 
 def _update_state(make_state: Callable[[], MergeableState[Any]], block: pd.DataFrame) -> MergeableState[Any]:
@@ -297,33 +329,44 @@ class RayEngine:
         keys = self._ray.get([task.remote(key_of, block) for block in row_blocks(frame, BLOCK_ROWS)])
         return np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
 
-    def _shuffle(self, tables: Sequence[np.ndarray]) -> tuple[int, list[list[list[Any]]]]:
-        """Map tasks split every block of every key table into partitions: ``refs[table][partition][block]``."""
+    def _shuffle(self, tables: Sequence[KeyTable]) -> tuple[int, list[list[list[Any]]], list[list[int]]]:
+        """Map tasks split every block of every key table into partitions.
+
+        Returns ``(partitions, refs[table][partition][block], rows[table][block])``: the driver gets only each
+        block's row count (from which a block's first row number in its table follows).
+        """
         parts = max(1, 2 * self.workers)
-        partition = self._ray.remote(num_cpus=1)(_partition).options(num_returns=parts)
+        partition = self._ray.remote(num_cpus=1)(_partition).options(num_returns=parts + 1)
         refs: list[list[list[Any]]] = []
-        for keys in tables:
+        sizes: list[list[int]] = []
+        for table in tables:
             per_part: list[list[Any]] = [[] for _ in range(parts)]
-            for start in range(0, len(keys), KEY_BLOCK):
-                answer = partition.remote(np.asarray(keys[start : start + KEY_BLOCK], dtype=np.uint64), start, parts)
-                for part, ref in enumerate(answer if parts > 1 else [answer]):
-                    per_part[part].append(ref)
+            counts = []
+            for source in _map_sources(table):
+                answer = partition.remote(source, parts)
+                for part in range(parts):
+                    per_part[part].append(answer[part])
+                counts.append(answer[parts])
+            sizes.append([int(n) for n in _get(self._ray, counts)])
             refs.append(per_part)
-        return parts, refs
+        return parts, refs, sizes
 
-    def semi_join(self, left: np.ndarray, right: np.ndarray, cap: int) -> RowMatches:
-        """Hash-partitioned: both key tables shuffled into partitions, one reduce task joins each."""
-        parts, (lefts, rights) = self._shuffle([left, right])
+    def semi_join(self, left: KeyTable, right: KeyTable, cap: int) -> RowMatches:
+        """Hash-partitioned: both key tables shuffled into partitions, one reduce task joins each.
+
+        A whole input's keys are computed in the map tasks, one per shard: no key set reaches the driver.
+        """
+        parts, (lefts, rights), (left_rows, _) = self._shuffle([left, right])
         reduce = self._ray.remote(num_cpus=1)(_semi_join_reduce)
-        answers = [reduce.remote(cap, len(lefts[p]), *lefts[p], *rights[p]) for p in range(parts)]
-        return merge_matches(self._ray.get(answers), len(left), cap)
+        answers = [reduce.remote(cap, _offsets(left_rows), *lefts[p], *rights[p]) for p in range(parts)]
+        return merge_matches(self._ray.get(answers), sum(left_rows), cap)
 
-    def repeats(self, keys: np.ndarray, cap: int) -> RowMatches:
+    def repeats(self, keys: KeyTable, cap: int) -> RowMatches:
         """Hash-partitioned: the keys shuffled into partitions, one reduce task counts each one's repeats."""
-        parts, (pieces,) = self._shuffle([keys])
+        parts, (pieces,), (rows,) = self._shuffle([keys])
         reduce = self._ray.remote(num_cpus=1)(_repeats_reduce)
-        answers = [reduce.remote(cap, *pieces[p]) for p in range(parts)]
-        return merge_matches(self._ray.get(answers), len(keys), cap)
+        answers = [reduce.remote(cap, _offsets(rows), *pieces[p]) for p in range(parts)]
+        return merge_matches(self._ray.get(answers), sum(rows), cap)
 
     def describe(self) -> dict[str, Any]:
         """Engine name, workers, cluster address and Ray version (``run_info.engine``)."""

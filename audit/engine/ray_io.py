@@ -42,6 +42,7 @@ from synthaudit.data.chat import MESSAGES_FIELD
 from synthaudit.data.loading import LoadedTable, load_table
 from synthaudit.data.row_cap import cap_positions, cap_rows
 from synthaudit.data.shards import is_sharded, shard_files, shards_sha256
+from synthaudit.data.whole_input import WholeInput
 from synthaudit.errors import InputError
 
 __all__ = ["read_capped", "read_table"]
@@ -179,7 +180,8 @@ def read_capped(
     frame.index = pd.Index(positions, dtype=np.int64)
     sha = shards_sha256([(Path(f).name, h) for f, h in zip(files, shas, strict=True)])
     chat_roles = tuple(dict.fromkeys(role for shard_roles in roles for role in shard_roles))
-    return LoadedTable(frame, label, shown, sha, formats[0], total, widths[0], chat_roles)
+    whole = WholeInput(label, encoding, total, dict(frame.dtypes.items()), files=tuple(files))
+    return LoadedTable(frame, label, shown, sha, formats[0], total, widths[0], chat_roles, whole)
 
 
 def read_table(
@@ -190,7 +192,8 @@ def read_table(
     Capped to ``max_rows`` as the local engine caps it; a capped sharded input is read by :func:`read_capped`.
     """
     if isinstance(source, pd.DataFrame) or not is_sharded(Path(os.fspath(source))):
-        return cap_rows(load_table(source, label=label, encoding=encoding), max_rows, seed)
+        table = load_table(source, label=label, encoding=encoding)
+        return cap_rows(table, max_rows, seed, source=source, encoding=encoding)
     shown = os.fspath(source)
     if max_rows is not None:
         files = [str(f) for f in shard_files(Path(shown), shown, label, loading._format_of)]

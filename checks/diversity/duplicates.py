@@ -86,7 +86,8 @@ class DuplicateCheck(Check):
       under the null, the null rate estimated from the reference rows only (Laplace-smoothed), with a small
       floor.
       ``exact_duplicate_rate_all_rows`` (information) is the same share over every synthetic row (a
-      hash-partitioned count run by the engine), not at matched size, so it has no reference.
+      hash-partitioned count run by the engine; every row of the input even when ``--max-rows`` capped it),
+      not at matched size, so it has no reference.
     * For each text column, on a seeded shuffled sample of the same number of non-missing texts per side
       (at most ``text_sample_rows`` unless ``--full``):
 
@@ -218,7 +219,11 @@ class DuplicateCheck(Check):
                 description="share of all synthetic rows that repeat an earlier synthetic row (information)",
             ),
         ]
-        sample_sizes = {"synthetic_rows": len(syn), "reference_rows": len(ref), "all_synthetic_rows": len(ctx.synth)}
+        sample_sizes = {
+            "synthetic_rows": len(syn),
+            "reference_rows": len(ref),
+            "all_synthetic_rows": ctx.input_rows("synthetic"),
+        }
         evidence = {"duplicate_synthetic_rows": syn.index[repeated[:EVIDENCE_CAP]].tolist()}
         summary = f"{syn_rate:.2%} of synthetic rows repeat another (reference {ref_rate:.2%})"
         tables: list[Table] = []

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from synthaudit.engine.joins import merge_matches, partition_keys, repeats_part, semi_join_part
+from synthaudit.data import whole_input
+from synthaudit.data.whole_input import WholeInput
+from synthaudit.engine.joins import InputKeys, merge_matches, partition_keys, repeats_part, semi_join_part, shifted
 from synthaudit.engine.local import LocalEngine
 
 
@@ -51,6 +54,40 @@ def test_repeats_over_partitions_and_blocks_are_the_later_occurrences(parts: int
     found = merge_matches([repeats_part(pieces[p], 5) for p in range(parts)], len(keys), 5)
     assert found.count == len(expected) == len(keys) - len(np.unique(keys))
     np.testing.assert_array_equal(found.first, expected[:5])
+    _, counts = np.unique(keys, return_counts=True)
+    assert found.groups == int((counts > 1).sum()) > 0  # distinct keys that repeat
+    assert found.count + found.groups == int(counts[counts > 1].sum())  # rows another row shares a key with
+
+
+def test_block_row_numbers_shift_to_the_whole_table() -> None:
+    keys = _keys(5, 30, 10)
+    local = [partition_keys(keys[a:b], 0, 3) for a, b in ((0, 12), (12, 30))]
+    for part in range(3):
+        moved = shifted([local[0][part], local[1][part]], (0, 12))
+        whole = [p[part] for p in (partition_keys(keys[:12], 0, 3), partition_keys(keys[12:], 12, 3))]
+        for (k1, r1), (k2, r2) in zip(moved, whole, strict=True):
+            np.testing.assert_array_equal(k1, k2)
+            np.testing.assert_array_equal(r1, r2)
+
+
+def _key_column(block: pd.DataFrame) -> np.ndarray:
+    return block["k"].to_numpy(dtype=np.uint64)
+
+
+def test_local_engine_joins_a_whole_input_block_by_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys read from the blocks of a whole input (4 blocks here) give the answer of the keys in hand."""
+    monkeypatch.setattr(whole_input, "FRAME_BLOCK_ROWS", 40)
+    keys = _keys(6, 150, 50)
+    frame = pd.DataFrame({"k": keys})
+    whole = InputKeys(WholeInput("synthetic", "utf-8", 150, dict(frame.dtypes.items()), frame=frame), _key_column)
+    assert whole.whole.blocks == 4
+    engine = LocalEngine()
+    for ours, theirs in (
+        (engine.semi_join(whole, keys[:60], 7), engine.semi_join(keys, keys[:60], 7)),
+        (engine.repeats(whole, 7), engine.repeats(keys, 7)),
+    ):
+        assert (ours.count, ours.rows, ours.groups) == (theirs.count, theirs.rows, theirs.groups)
+        np.testing.assert_array_equal(ours.first, theirs.first)
 
 
 def test_partitions_hold_every_key_once_and_equal_keys_together() -> None:

@@ -25,11 +25,14 @@ ray = pytest.importorskip("ray")
 from typer.testing import CliRunner  # noqa: E402
 
 from synthaudit.api import audit  # noqa: E402
-from synthaudit.artefacts.fingerprints import row_fingerprints  # noqa: E402
+from synthaudit.artefacts.fingerprints import input_row_fingerprints, row_fingerprints  # noqa: E402
 from synthaudit.cli import ExitCode, app  # noqa: E402
+from synthaudit.data.alignment import align  # noqa: E402
 from synthaudit.data.loading import load_table  # noqa: E402
 from synthaudit.data.roles import Role  # noqa: E402
+from synthaudit.data.whole_input import WholeInput  # noqa: E402
 from synthaudit.engine import ray_engine, ray_io  # noqa: E402
+from synthaudit.engine.joins import InputKeys  # noqa: E402
 from synthaudit.engine.local import LocalEngine  # noqa: E402
 from synthaudit.engine.ray_engine import RayEngine, ShardedNeighbourIndex  # noqa: E402
 from synthaudit.engine.ray_io import _read_with_ray_data, read_table  # noqa: E402
@@ -282,6 +285,36 @@ def test_capped_sharded_audit(ray_cluster: None, sharded: dict[str, Path]) -> No
         real=sharded["real"], synth=sharded["synth"], holdout=sharded["holdout"], max_rows=300, only=checks
     )
     assert result["inputs"]["real"]["rows"] == 900 and result["inputs"]["real"]["rows_used"] == 300
+    copies = next(c for c in result["checks"] if c["name"] == "leakage.exact_copies")
+    every_row = next(m for m in copies["metrics"] if m["name"] == "exact_copy_rate_all_rows")
+    assert every_row["gating"] and every_row["value"] >= 0.03  # the 12 copies among all 400 synthetic rows
+    assert copies["sample_sizes"]["all_synthetic_rows"] == 400 and copies["sample_sizes"]["all_real_rows"] == 900
+
+
+def test_whole_input_joins_read_every_shard_on_the_workers(
+    ray_cluster: None, sharded: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The joins over every row of capped inputs: the local engine's answer, no shard read by the driver."""
+    local = LocalEngine()
+    tables = {
+        key: local.load_table(sharded[key], label=key, encoding="utf-8", max_rows=100, seed=1)
+        for key in ("real", "synth")
+    }
+    aligned = align(tables["real"], tables["synth"])
+    columns = tuple(aligned.columns)
+    key_of = partial(input_row_fingerprints, columns=columns, roles=aligned.roles)
+    real, synth = (InputKeys(tables[key].whole, key_of) for key in ("real", "synth"))  # type: ignore[arg-type]
+    expected = (local.semi_join(synth, real, 5), local.repeats(real, 5))
+    monkeypatch.setattr(WholeInput, "block", None)  # the driver cannot read a block: the workers must
+    engine = RayEngine.start(workers=2)
+    try:
+        found = (engine.semi_join(synth, real, 5), engine.repeats(real, 5))
+    finally:
+        engine.close()
+    for ours, theirs in zip(found, expected, strict=True):
+        assert (ours.count, ours.rows, ours.groups) == (theirs.count, theirs.rows, theirs.groups)
+        np.testing.assert_array_equal(ours.first, theirs.first)
+    assert found[0].count >= 12 and found[0].rows == 400 and found[1].rows == 900
 
 
 @pytest.mark.parametrize("max_rows", [None, 50])

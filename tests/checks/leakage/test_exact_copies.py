@@ -144,3 +144,29 @@ def test_natural_collisions_of_coarse_rows_set_the_null_share():
     result = ExactCopyCheck().run(make_context(coarse(500), coarse(500), coarse(250)))
     assert result.status is Status.PASS, result.summary
     assert result.metric("exact_copy_rate").value == 1.0
+
+
+@pytest.mark.parametrize("with_holdout", [True, False])
+def test_capped_inputs_gate_the_copies_over_every_row(adult_split, with_holdout):
+    """Under --max-rows a sample sees a copy only when its original was kept too; every row is counted instead."""
+    from synthaudit.api import audit
+
+    real, holdout, synth = adult_split(4)
+    hold = holdout if with_holdout else None
+    clean = audit(real, synth, hold, only=["leakage.exact_copies"], max_rows=1000).checks_list[0]
+    assert clean.status is Status.PASS, clean.summary
+    assert clean.metric("exact_copy_rate_all_rows").gating
+    assert clean.sample_sizes["all_synthetic_rows"] == len(synth) and clean.sample_sizes["synthetic_rows"] <= 1000
+    leaky = audit(real, inject_exact_copies(synth, real, 0.02), hold, only=["leakage.exact_copies"], max_rows=1000)
+    result = leaky.checks_list[0]
+    assert result.status is Status.FAIL, result.summary
+    assert result.metric("exact_copy_rate_all_rows").passed is False
+    assert result.metric("exact_copy_rate_all_rows").value >= 0.02
+    copied = list(result.evidence["copied_synthetic_rows"])  # input row numbers, found outside the kept rows too
+    assert len(copied) == 20 and copied == sorted(copied)
+
+
+def test_uncapped_inputs_keep_the_all_rows_rate_as_information(adult_split):
+    real, holdout, synth = adult_split(5)
+    result = ExactCopyCheck().run(make_context(real, synth, holdout))
+    assert not result.metric("exact_copy_rate_all_rows").gating
