@@ -161,6 +161,7 @@ def test_capped_inputs_gate_the_copies_over_every_row(adult_split, with_holdout)
     result = leaky.checks_list[0]
     assert result.status is Status.FAIL, result.summary
     assert result.metric("exact_copy_rate_all_rows").passed is False
+    assert result.metric("exact_copy_rate").passed  # the capped samples alone miss them (0.2-0.3 % seen)
     assert result.metric("exact_copy_rate_all_rows").value >= 0.02
     copied = list(result.evidence["copied_synthetic_rows"])  # input row numbers, found outside the kept rows too
     assert len(copied) == 20 and copied == sorted(copied)
