@@ -199,10 +199,18 @@ class ExactCopyCheck(Check):
                 )
             )
             tables.append(make_table("identifiers", "Identifier values replayed from the real data", id_rows))
-        summary = (
-            f"{syn_rate:.2%} of synthetic rows copy a real row (reference {ref_rate:.2%}, "
-            f"{all_copies.count} of {all_copies.rows} synthetic rows in all)"
-        )
+        every_row = metrics[1]
+        if every_row.gating:  # capped inputs: the count over every row is a gate of its own
+            summary = (
+                f"{syn_rate:.2%} of the sampled synthetic rows copy a real row (reference {ref_rate:.2%}); over every "
+                f"row {all_copies.count:,} of {all_copies.rows:,} ({every_row.value:.2%}, reference "
+                f"{every_row.reference_value or 0.0:.2%})"
+            )
+        else:
+            summary = (
+                f"{syn_rate:.2%} of synthetic rows copy a real row (reference {ref_rate:.2%}, "
+                f"{all_copies.count} of {all_copies.rows} synthetic rows in all)"
+            )
         if id_rows:
             summary += (
                 f"; {metrics[-1].value:.2%} of identifier values replayed (reference {metrics[-1].reference_value:.2%})"
