@@ -84,7 +84,7 @@ class RowArtefacts:
         if key in self.whole_inputs:
             return matches  # a whole input's positions are its row numbers
         rows = self.frame(key).index[matches.first].to_numpy(dtype=np.int64)
-        return RowMatches(matches.count, matches.rows, rows, matches.groups)
+        return RowMatches(matches.count, matches.rows, rows, matches.groups, matches.group_squares)
 
     def rows_found_in(self, key: str, other: str, columns: Sequence[str], cap: int) -> RowMatches:
         """The rows of input ``key`` whose normalised row (on ``columns``) occurs in input ``other``.

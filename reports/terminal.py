@@ -146,6 +146,23 @@ def render_summary(result: AuditResult, console: Console, *, verbose: bool = Fal
         style="dim",
         markup=False,
     )
+    capped = [
+        f"{label} {record['rows_used']:,} of {record['rows']:,}"
+        for label, record in result.inputs.items()
+        if isinstance(record, dict)
+        and isinstance(record.get("rows_used"), int)
+        and record["rows_used"] < record["rows"]
+    ]
+    if capped:
+        console.print(
+            textwrap.fill(
+                f"capped by --max-rows: {', '.join(capped)} rows; exact copies and duplicates are counted over "
+                "every row",
+                width=max(40, console.width),
+            ),
+            style="dim",
+            markup=False,
+        )
     described: set[str] = set()
     for check in severity_order(result.checks_list):
         if check.status in (Status.FAIL, Status.ERROR, Status.WARN) or verbose:

@@ -70,13 +70,15 @@ class RowMatches:
     ``count`` of the table's ``rows`` matched; ``first`` holds the lowest matched row numbers (positions,
     0-based, ascending), at most the cap asked for — evidence, never the whole set. ``share`` is
     ``count / rows`` (0 for an empty table). For repeats, ``groups`` counts the distinct keys that repeat,
-    so ``count + groups`` rows hold a key some other row holds too (0 for a semi-join).
+    so ``count + groups`` rows hold a key some other row holds too, and ``group_squares`` is the sum of those
+    keys' row counts squared (the clustering of such rows; both 0 for a semi-join).
     """
 
     count: int
     rows: int
     first: np.ndarray
     groups: int = 0
+    group_squares: int = 0
 
     @property
     def share(self) -> float:
@@ -114,8 +116,8 @@ def _lowest(rows: np.ndarray, cap: int) -> np.ndarray:
     return np.sort(rows)[:cap]
 
 
-PartAnswer = tuple[int, np.ndarray, int]
-"""One partition's answer: ``(count, lowest row numbers, repeating keys)``."""
+PartAnswer = tuple[int, np.ndarray, int, int]
+"""One partition's answer: ``(count, lowest row numbers, repeating keys, sum of their row counts squared)``."""
 
 
 def semi_join_part(left: Sequence[KeyPart], right: Sequence[KeyPart], cap: int) -> PartAnswer:
@@ -123,13 +125,13 @@ def semi_join_part(left: Sequence[KeyPart], right: Sequence[KeyPart], cap: int) 
     left_keys, left_rows = _stack(left)
     right_keys, _ = _stack(right)
     found = left_rows[np.isin(left_keys, right_keys)]
-    return len(found), _lowest(found, cap), 0
+    return len(found), _lowest(found, cap), 0, 0
 
 
 def repeats_part(pieces: Sequence[KeyPart], cap: int) -> PartAnswer:
-    """Of one partition: how many rows repeat an earlier row's key, the lowest ``cap`` of them, and how many keys.
+    """Of one partition: how many rows repeat an earlier row's key, the lowest ``cap`` of them, and the groups.
 
-    The third number counts the distinct keys that repeat (the runs of equal keys longer than one).
+    The groups are the distinct keys held by more than one row: how many, and the sum of their sizes squared.
     """
     keys, rows = _stack(pieces)
     order = np.lexsort((rows, keys))  # by key, then row number: the first row of each key comes first
@@ -137,13 +139,15 @@ def repeats_part(pieces: Sequence[KeyPart], cap: int) -> PartAnswer:
     later = np.zeros(len(ordered), dtype=bool)
     later[1:] = ordered[1:] == ordered[:-1]
     found = rows[order][later]
-    groups = int(np.count_nonzero(later[1:] & ~later[:-1])) if len(later) > 1 else 0  # runs of repeats
-    return len(found), _lowest(found, cap), groups
+    starts = np.flatnonzero(~later)
+    sizes = np.diff(np.append(starts, len(ordered))).astype(np.int64)
+    multiple = sizes[sizes > 1]
+    return len(found), _lowest(found, cap), len(multiple), int((multiple**2).sum())
 
 
 def merge_matches(answers: Sequence[PartAnswer], rows: int, cap: int) -> RowMatches:
     """The partitions' answers added up: total count, the lowest ``cap`` row numbers over all of them."""
     firsts = [a[1] for a in answers if len(a[1])]
     first = _lowest(np.concatenate(firsts), cap) if firsts else np.zeros(0, dtype=np.int64)
-    count, groups = int(sum(a[0] for a in answers)), int(sum(a[2] for a in answers))
-    return RowMatches(count=count, rows=rows, first=first.astype(np.int64), groups=groups)
+    count, groups, squares = (int(sum(a[i] for a in answers)) for i in (0, 2, 3))
+    return RowMatches(count, rows, first.astype(np.int64), groups, squares)

@@ -10,6 +10,7 @@ import math
 
 __all__ = [
     "binomial_difference_se",
+    "clustered_null_difference_se",
     "normalised_risk",
     "null_difference_se",
     "pooled_difference_se",
@@ -39,6 +40,26 @@ def null_difference_se(successes: int, trials: int, n1: int, n2: int) -> float:
     """
     share = (successes + 1) / (max(trials, 0) + 2)
     return math.sqrt(share * (1 - share) * (1 / max(n1, 1) + 1 / max(n2, 1)))
+
+
+def clustered_null_difference_se(hits: int, trials: int, square_sum: int, n1: int) -> float:
+    """:func:`null_difference_se` when the null share comes from real rows that hit in clusters.
+
+    The null here is the share of ``trials`` real rows that another real row equals (``hits`` of them); such
+    rows come in groups (a key held by ``g ≥ 2`` rows gives ``g`` hits at once), ``square_sum`` being the sum
+    of ``g²`` over those groups. The null share's variance is then the cluster-robust one,
+    ``((trials − hits) · p² + square_sum · (1 − p)²) / trials²`` (each distinct key a cluster), not
+    ``p(1 − p) / trials``: with twin rows it is twice the binomial variance, which made clean samples warn
+    (BBC sentences: SD of the clean z 1.22 with the binomial, 1.04 with this). It matches the observed
+    spread of such shares within 0.89–1.11 × for shares of 2–18 % and overstates it at high shares (1.3 × at
+    49 %), where the group sizes of a fixed number of rows pull against each other. The tested share, ``n1``
+    rows each compared with the real rows on its own, keeps the binomial ``p(1 − p) / n1``. ``p`` is Laplace's
+    ``(hits + 1) / (trials + 2)``, as in :func:`null_difference_se`.
+    """
+    share = (hits + 1) / (max(trials, 0) + 2)
+    rows = max(trials, 1)
+    clustered = (max(trials - hits, 0) * share**2 + square_sum * (1 - share) ** 2) / rows**2
+    return math.sqrt(share * (1 - share) / max(n1, 1) + clustered)
 
 
 def pooled_difference_se_counts(x1: int, n1: int, x2: int, n2: int) -> float:

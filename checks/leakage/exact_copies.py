@@ -14,7 +14,7 @@ from synthaudit.context import AuditContext
 from synthaudit.data.roles import Role
 from synthaudit.engine.joins import RowMatches
 from synthaudit.result import CheckResult, Metric
-from synthaudit.stats.proportions import null_difference_se, pooled_difference_se
+from synthaudit.stats.proportions import clustered_null_difference_se, null_difference_se, pooled_difference_se
 
 __all__ = ["ExactCopyCheck"]
 
@@ -45,7 +45,9 @@ def _all_rows_metric(ctx: AuditContext, columns: tuple[str, ...], copies: RowMat
     original were kept: 2 % of copies in 1M synthetic rows capped to 100k leave about 0.2 % of them in the
     matched-size comparison. Over every row the copies are counted exactly, so there the rate is gated, against
     the null share of real rows over every row too: holdout rows found among the real rows, or, without a
-    holdout, real rows whose normalised row another real row holds (how often a fresh real row meets one).
+    holdout, real rows whose normalised row another real row holds (how often a fresh real row meets one;
+    such rows hit in groups, so that null's variance is the cluster-robust one,
+    :func:`synthaudit.stats.proportions.clustered_null_difference_se`).
     """
     description = "share of all synthetic rows equal to any real row"
     capped = ctx.input_rows("synthetic") > len(ctx.synth) or ctx.input_rows("real") > len(ctx.real)
@@ -60,14 +62,16 @@ def _all_rows_metric(ctx: AuditContext, columns: tuple[str, ...], copies: RowMat
     if ctx.holdout is not None:
         null = ctx.rows_found_in("holdout", "real", columns, cap=EVIDENCE_CAP)
         hits, trials, what = null.count, null.rows, "holdout rows found among the real rows"
-    else:
+        se = null_difference_se(hits, trials, copies.rows, trials)
+    else:  # the real rows that hit come in groups (twins hit together): a cluster-robust null variance
         null = ctx.repeated_rows("real", columns, cap=EVIDENCE_CAP)
         hits, trials, what = null.count + null.groups, null.rows, "real rows equal to another real row"
+        se = clustered_null_difference_se(hits, trials, null.group_squares, copies.rows)
     return gated_metric(
         "exact_copy_rate_all_rows",
         value=copies.share,
         reference=hits / trials if trials else 0.0,
-        standard_error=null_difference_se(hits, trials, copies.rows, trials),
+        standard_error=se,
         margin=margin,
         direction="lower_is_better",
         value_range=(0.0, 1.0),
@@ -202,9 +206,9 @@ class ExactCopyCheck(Check):
         every_row = metrics[1]
         if every_row.gating:  # capped inputs: the count over every row is a gate of its own
             summary = (
-                f"{syn_rate:.2%} of the sampled synthetic rows copy a real row (reference {ref_rate:.2%}); over every "
-                f"row {all_copies.count:,} of {all_copies.rows:,} ({every_row.value:.2%}, reference "
-                f"{every_row.reference_value or 0.0:.2%})"
+                f"over every row, {all_copies.count:,} of {all_copies.rows:,} synthetic rows copy a real row "
+                f"({every_row.value:.2%}, reference {every_row.reference_value or 0.0:.2%}); in the capped samples "
+                f"{syn_rate:.2%} (reference {ref_rate:.2%})"
             )
         else:
             summary = (

@@ -103,3 +103,11 @@ def test_a_metric_name_longer_than_every_check_name_is_not_folded(adult):
     for check in kept:
         metric = _headline(check)
         assert metric is not None and metric.name in text
+
+
+def test_capped_inputs_are_named_with_what_still_covers_every_row(adult):
+    assert "capped by --max-rows" not in _render(adult)
+    inputs = {**adult.inputs, "synthetic": {**adult.inputs["synthetic"], "rows": 50_000, "rows_used": 2_000}}
+    text = " ".join(_render(replace(adult, inputs=inputs)).split())
+    assert "capped by --max-rows: synthetic 2,000 of 50,000 rows" in text
+    assert "exact copies and duplicates are counted over every row" in text
