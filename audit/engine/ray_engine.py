@@ -338,17 +338,18 @@ class RayEngine:
         parts = max(1, 2 * self.workers)
         partition = self._ray.remote(num_cpus=1)(_partition).options(num_returns=parts + 1)
         refs: list[list[list[Any]]] = []
-        sizes: list[list[int]] = []
-        for table in tables:
+        counts: list[list[Any]] = []
+        for table in tables:  # every table's map tasks are submitted before any count is awaited
             per_part: list[list[Any]] = [[] for _ in range(parts)]
-            counts = []
+            table_counts = []
             for source in _map_sources(table):
                 answer = partition.remote(source, parts)
                 for part in range(parts):
                     per_part[part].append(answer[part])
-                counts.append(answer[parts])
-            sizes.append([int(n) for n in _get(self._ray, counts)])
+                table_counts.append(answer[parts])
             refs.append(per_part)
+            counts.append(table_counts)
+        sizes = [[int(n) for n in _get(self._ray, table_counts)] for table_counts in counts]
         return parts, refs, sizes
 
     def semi_join(self, left: KeyTable, right: KeyTable, cap: int) -> RowMatches:
