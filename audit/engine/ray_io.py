@@ -40,8 +40,8 @@ import pyarrow.parquet as pq
 from synthaudit.data import loading, source_file, text_readers
 from synthaudit.data.chat import MESSAGES_FIELD
 from synthaudit.data.loading import LoadedTable, load_table
-from synthaudit.data.row_cap import cap_positions, cap_rows
-from synthaudit.data.shards import is_sharded, shard_files, shards_sha256
+from synthaudit.data.row_cap import cap_positions, cap_rows, input_files
+from synthaudit.data.shards import is_sharded, shards_sha256
 from synthaudit.data.whole_input import WholeInput
 from synthaudit.errors import InputError
 
@@ -195,10 +195,9 @@ def read_table(
         table = load_table(source, label=label, encoding=encoding)
         return cap_rows(table, max_rows, seed, source=source, encoding=encoding)
     shown = os.fspath(source)
+    files = list(input_files(shown, label))
     if max_rows is not None:
-        files = [str(f) for f in shard_files(Path(shown), shown, label, loading._format_of)]
         return read_capped(ray, files, label=label, shown=shown, encoding=encoding, max_rows=max_rows, seed=seed)
-    files = [str(f) for f in shard_files(Path(shown), shown, label, loading._format_of)]
     shard_label = f"{label} shard"
     inspect = ray.remote(num_cpus=1)(_inspect)
     plans = _get(ray, [inspect.remote(f, shard_label, encoding) for f in files])

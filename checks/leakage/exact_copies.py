@@ -50,8 +50,7 @@ def _all_rows_metric(ctx: AuditContext, columns: tuple[str, ...], copies: RowMat
     :func:`synthaudit.stats.proportions.clustered_null_difference_se`).
     """
     description = "share of all synthetic rows equal to any real row"
-    capped = ctx.input_rows("synthetic") > len(ctx.synth) or ctx.input_rows("real") > len(ctx.real)
-    if not capped:
+    if "synthetic" not in ctx.whole_inputs and "real" not in ctx.whole_inputs:  # neither was capped
         return info_metric(
             "exact_copy_rate_all_rows",
             copies.share,
